@@ -1,0 +1,177 @@
+//! Diagnostics: written once, rendered twice.
+//!
+//! A [`Diagnostic`] carries a rule code, a message, a primary location, notes
+//! at other locations and a fix. Its location is either a Rust span (the
+//! attribute front door) or a byte range in a file (the TOML front door);
+//! only the rendering differs: `compile_error!` for the macro,
+//! `file:line:col` snippets for the CLI and build.rs.
+
+use proc_macro2::Span;
+use std::fmt;
+use std::ops::Range;
+
+/// Where a piece of the description came from.
+#[derive(Clone, Debug)]
+pub enum Loc {
+    /// A token of the `#[strata::stack(...)]` attribute.
+    Span(Span),
+    /// A byte range in the description file.
+    Bytes(Range<usize>),
+}
+
+impl Loc {
+    /// The span to point a `compile_error!` at; file locations have none.
+    pub fn span(&self) -> Span {
+        match self {
+            Loc::Span(span) => *span,
+            Loc::Bytes(_) => Span::call_site(),
+        }
+    }
+}
+
+/// Errors fail the build; warnings are reported and the stack is still built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        })
+    }
+}
+
+/// A secondary location with a short explanation ("`allow_credentials` is set here").
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// One finding about a stack description.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub level: Level,
+    pub message: String,
+    pub loc: Loc,
+    pub notes: Vec<Note>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, loc: &Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            level: Level::Error,
+            message: message.into(),
+            loc: loc.clone(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, loc: &Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::error(code, loc, message)
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(mut self, loc: &Loc, message: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            loc: loc.clone(),
+            message: message.into(),
+        });
+        self
+    }
+
+    /// The text a `compile_error!` shows: code, message and fix on one error.
+    pub fn rustc_message(&self) -> String {
+        let mut text = format!("{}: {}", self.code, self.message);
+        if let Some(help) = &self.help {
+            text.push_str("\n\n  = help: ");
+            text.push_str(help);
+        }
+        text
+    }
+}
+
+/// Every finding of one compilation, in the order they were found, so that
+/// users see all their mistakes at once rather than one per build.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.list.push(diagnostic);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|d| d.level == Level::Error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.list.iter()
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.list
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.list.extend(other.list);
+    }
+}
+
+/// The closest known name to `unknown`, for "did you mean" hints.
+pub fn suggest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|candidate| (edit_distance(unknown, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= candidate.len().max(unknown.len()) / 3 + 1)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_known_name() {
+        let known = ["allow_origins", "allow_methods", "allow_headers", "max_age"];
+        assert_eq!(suggest("allow_orgins", known), Some("allow_origins"));
+        assert_eq!(suggest("max_ag", known), Some("max_age"));
+        assert_eq!(suggest("completely_different", known), None);
+    }
+}

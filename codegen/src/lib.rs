@@ -1,0 +1,43 @@
+//! strata's compiler.
+//!
+//! One pipeline serves every front door: **parse** (the macro's tokens or a
+//! TOML file become a [`tree::Document`]) → **model** ([`model::read`] types
+//! it into a [`model::StackSpec`]) → **validate** ([`rules::validate`] runs
+//! the rule catalogue) → **order** ([`order::solve`] produces the
+//! [`order::Plan`]) → **lower** ([`lower::stack_expr`] builds the layers from
+//! static configuration) → **emit** ([`emit`] wraps the user's function, or
+//! renders diagnostics).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod diag;
+pub mod emit;
+pub mod lower;
+pub mod middleware;
+pub mod model;
+pub mod order;
+pub mod rules;
+pub mod tree;
+
+use diag::Diagnostics;
+use model::StackSpec;
+use order::Plan;
+
+/// A description that passed every rule, in its one correct order.
+#[derive(Debug)]
+pub struct Compiled {
+    pub spec: StackSpec,
+    pub plan: Plan,
+}
+
+/// Runs model → validate → order on a document. Every finding is in the
+/// returned diagnostics; the stack is there only when none is an error.
+pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
+    let mut diagnostics = Diagnostics::default();
+    let spec = model::read(document, &mut diagnostics);
+    rules::validate(&spec, &mut diagnostics);
+    let plan = order::solve(&spec, &mut diagnostics);
+    match plan {
+        Some(plan) if !diagnostics.has_errors() => (Some(Compiled { spec, plan }), diagnostics),
+        _ => (None, diagnostics),
+    }
+}

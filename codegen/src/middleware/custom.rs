@@ -1,0 +1,65 @@
+//! `custom`: any tower `Layer` the user writes, placed by constraints.
+
+use super::{Config, Def, private};
+use crate::diag::Loc;
+use crate::lower::Lowered;
+use crate::model::Reader;
+use crate::tree::Spanned;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+pub static DEF: Def = Def {
+    name: "custom",
+    aliases: &[],
+    rank: 140,
+    why: "custom layers run after auth has decided, and outside timing",
+    must_wrap: &[],
+    must_wrap_why: "",
+    read,
+    rules: &[],
+};
+
+#[derive(Clone, Debug)]
+pub struct Custom {
+    /// Where the entry was written, to name unnamed layers (`custom#2`).
+    pub ordinal: usize,
+    pub name: Option<Spanned<String>>,
+    pub layer: Option<Spanned<TokenStream>>,
+    pub before: Option<Spanned<String>>,
+    pub after: Option<Spanned<String>>,
+}
+
+impl Custom {
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(name) => name.value.clone(),
+            None => format!("custom#{}", self.ordinal),
+        }
+    }
+
+    pub fn lower(&self) -> Lowered {
+        let private = private();
+        let Some(layer) = &self.layer else {
+            return Lowered::default();
+        };
+        let expr = &layer.value;
+        // Spanned on the user's expression, so a value that is not a Layer
+        // is reported on their tokens, not on the attribute.
+        let user_layer = quote_spanned!(layer.loc.span()=> #expr);
+        // A custom layer may change the body type; axum's `serve` wants its
+        // own body back, and the layers outside expect one body type.
+        Lowered::layer(quote!(#private::runtime::body::IntoAxumBodyLayer::new())).then(user_layer)
+    }
+}
+
+fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
+    let layer = reader.expr("layer");
+    let layer = reader.require(layer, "layer", at, "my_crate::MyLayer::new()");
+    Config::Custom(Custom {
+        ordinal: 0,
+        name: reader.string("name"),
+        layer,
+        before: reader.string("before"),
+        after: reader.string("after"),
+    })
+}

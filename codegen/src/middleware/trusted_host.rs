@@ -1,0 +1,166 @@
+//! `trusted_host`: refuse requests whose Host is not ours (400), before any
+//! work and before a redirect could echo an attacker's Host back.
+
+use super::{Config, Def, private};
+use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
+use crate::lower::Lowered;
+use crate::model::{Reader, StackSpec};
+use crate::rules::Rule;
+use crate::tree::Spanned;
+use quote::quote;
+
+pub const MALFORMED_HOSTS: &str = "S0501";
+
+pub static DEF: Def = Def {
+    name: "trusted_host",
+    aliases: &[],
+    rank: 30,
+    why: "bad hosts are refused before any work and before a redirect echoes the Host",
+    must_wrap: &["https_redirect"],
+    must_wrap_why: "a redirect built from an untrusted Host header sends users to the attacker's host",
+    read,
+    rules: &[Rule {
+        code: MALFORMED_HOSTS,
+        level: Level::Error,
+        summary: "`trusted_host`: empty list, or a malformed pattern (`ex*ample.com`, `*.*.com`, a scheme, a path)",
+        check: Some(check_patterns),
+    }],
+};
+
+#[derive(Clone, Debug)]
+pub struct TrustedHost {
+    pub allowed_hosts: Option<Spanned<Vec<Spanned<String>>>>,
+    pub www_redirect: bool,
+}
+
+fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
+    let allowed_hosts = reader.strings("allowed_hosts");
+    let allowed_hosts = reader.require(allowed_hosts, "allowed_hosts", at, "[\"api.example.com\"]");
+    Config::TrustedHost(TrustedHost {
+        allowed_hosts,
+        www_redirect: reader.bool("www_redirect").is_none_or(|flag| flag.value),
+    })
+}
+
+/// Why a host pattern is malformed, or `None` when it is fine.
+pub fn pattern_problem(pattern: &str) -> Option<String> {
+    if pattern == "*" {
+        return None;
+    }
+    if pattern.contains("://") {
+        return Some("a host pattern has no scheme".into());
+    }
+    if pattern.contains('/') {
+        return Some("a host pattern has no path".into());
+    }
+    if pattern.contains(':') {
+        return Some("a host pattern has no port; the port is ignored when matching".into());
+    }
+    let name = pattern.strip_prefix("*.").unwrap_or(pattern);
+    if name.contains('*') {
+        return Some("`*` may only stand alone or as the first label (`*.example.com`)".into());
+    }
+    if name.is_empty() || name.split('.').any(|label| label.is_empty()) {
+        return Some("a host name has no empty labels".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Some(format!("`{bad}` cannot appear in a host name"));
+    }
+    None
+}
+
+/// A trusted-host list that is empty refuses every request; a pattern that
+/// cannot match (or matches more than it looks like) is a hole or an outage
+/// discovered in production. Starlette accepts both silently.
+fn check_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<TrustedHost>() {
+        let Some(hosts) = &config.allowed_hosts else { continue };
+        if hosts.value.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    MALFORMED_HOSTS,
+                    &hosts.loc,
+                    "`trusted_host.allowed_hosts` is empty, so every request would get 400",
+                )
+                .help("list the hosts you serve, e.g. allowed_hosts = [\"api.example.com\"]"),
+            );
+        }
+        for host in &hosts.value {
+            if let Some(problem) = pattern_problem(&host.value) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        MALFORMED_HOSTS,
+                        &host.loc,
+                        format!("malformed host pattern \"{}\": {problem}", host.value),
+                    )
+                    .help("write a host name (`api.example.com`), a subdomain wildcard (`*.example.com`) or `*`"),
+                );
+            }
+        }
+    }
+}
+
+impl TrustedHost {
+    pub fn lower(&self) -> Lowered {
+        let private = private();
+        let mut allow_any = false;
+        let mut exact = Vec::new();
+        let mut suffixes = Vec::new();
+        for host in self.allowed_hosts.iter().flat_map(|hosts| &hosts.value) {
+            let host = host.value.to_ascii_lowercase();
+            if host == "*" {
+                allow_any = true;
+            } else if let Some(domain) = host.strip_prefix('*') {
+                suffixes.push(domain.to_string());
+            } else {
+                exact.push(host);
+            }
+        }
+        exact.sort();
+        exact.dedup();
+        suffixes.sort();
+        suffixes.dedup();
+        let www_redirect = self.www_redirect;
+        Lowered::layer(quote!(#private::runtime::trusted_host::TrustedHostLayer::new(&__STRATA_TRUSTED_HOSTS)))
+            .with_items(quote! {
+                static __STRATA_TRUSTED_HOSTS: #private::runtime::trusted_host::TrustedHostPolicy =
+                    #private::runtime::trusted_host::TrustedHostPolicy {
+                        allow_any: #allow_any,
+                        exact: &[#(#exact),*],
+                        suffixes: &[#(#suffixes),*],
+                        www_redirect: #www_redirect,
+                    };
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_problem;
+
+    #[test]
+    fn accepts_hosts_wildcards_and_star() {
+        for good in ["api.example.com", "*.example.com", "localhost", "*", "127.0.0.1"] {
+            assert_eq!(pattern_problem(good), None, "{good}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_patterns() {
+        for bad in [
+            "ex*ample.com",
+            "*.*.com",
+            "https://example.com",
+            "example.com/x",
+            "example.com:80",
+            "a..b",
+            "",
+            "exa mple.com",
+        ] {
+            assert!(pattern_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

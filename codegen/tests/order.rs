@@ -1,0 +1,244 @@
+//! The order solver, as a table: every canonical position, every hard
+//! constraint in `as-written` mode, custom placements and a custom cycle.
+
+use proc_macro2::Span;
+use strata_codegen::diag::{Diagnostics, Loc};
+use strata_codegen::tree::{Document, Entry, Spanned, Table, Value};
+use strata_codegen::{Compiled, compile};
+
+fn loc() -> Loc {
+    Loc::Span(Span::call_site())
+}
+
+fn string(text: &str) -> Spanned<Value> {
+    Spanned::new(Value::Str(text.into()), loc())
+}
+
+/// One middleware entry: `name` with `key = "string"` options.
+fn entry(name: &str, options: &[(&str, &str)]) -> Entry {
+    let mut table = Table::default();
+    for (key, value) in options {
+        let value = if *key == "layer" {
+            Spanned::new(Value::Expr(value.parse().unwrap()), loc())
+        } else {
+            string(value)
+        };
+        table.entries.push(Entry {
+            key: Spanned::new(key.to_string(), loc()),
+            value,
+        });
+    }
+    if name == "trusted_host" {
+        table.entries.push(Entry {
+            key: Spanned::new("allowed_hosts".into(), loc()),
+            value: Spanned::new(Value::Array(vec![string("localhost")]), loc()),
+        });
+    }
+    Entry {
+        key: Spanned::new(name.into(), loc()),
+        value: Spanned::new(Value::Table(table), loc()),
+    }
+}
+
+fn document(as_written: bool, entries: Vec<Entry>) -> Document {
+    let mut document = Document::default();
+    if as_written {
+        document.settings.push(Entry {
+            key: Spanned::new("order".into(), loc()),
+            value: string("as-written"),
+        });
+    }
+    document.middlewares = entries;
+    document
+}
+
+fn solve(as_written: bool, entries: Vec<Entry>) -> Result<Vec<String>, Diagnostics> {
+    match compile(&document(as_written, entries)) {
+        (Some(Compiled { plan, .. }), _) => Ok(plan.layers.into_iter().map(|p| p.name).collect()),
+        (None, diagnostics) => Err(diagnostics),
+    }
+}
+
+fn messages(diagnostics: &Diagnostics) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect()
+}
+
+fn audit() -> Entry {
+    entry("custom", &[("name", "audit"), ("layer", "audit::Layer")])
+}
+
+/// The canonical order of DESIGN.md, restricted to the middlewares strata
+/// implements so far.
+const CANONICAL: &[&str] = &[
+    "request_id",
+    "access_log",
+    "trusted_host",
+    "cors",
+    "compression",
+    "catch_panic",
+    "audit",
+    "timing",
+];
+
+#[test]
+fn every_canonical_position_from_any_written_order() {
+    let build = |names: &[&str]| -> Vec<Entry> {
+        names
+            .iter()
+            .map(|name| if *name == "audit" { audit() } else { entry(name, &[]) })
+            .collect()
+    };
+    let mut reversed = CANONICAL.to_vec();
+    reversed.reverse();
+    assert_eq!(solve(false, build(&reversed)).unwrap(), CANONICAL);
+    // A rotation, and a shuffle: the written order never decides.
+    let mut rotated = CANONICAL.to_vec();
+    rotated.rotate_left(3);
+    assert_eq!(solve(false, build(&rotated)).unwrap(), CANONICAL);
+    let shuffled = [
+        "timing",
+        "cors",
+        "request_id",
+        "audit",
+        "compression",
+        "trusted_host",
+        "catch_panic",
+        "access_log",
+    ];
+    assert_eq!(solve(false, build(&shuffled)).unwrap(), CANONICAL);
+    // Each middleware paired with every other lands in canonical relative order.
+    for (i, outer) in CANONICAL.iter().enumerate() {
+        for inner in &CANONICAL[i + 1..] {
+            assert_eq!(
+                solve(false, build(&[inner, outer])).unwrap(),
+                [*outer, *inner],
+                "{outer} vs {inner}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gzip_is_an_alias_of_compression() {
+    assert_eq!(
+        solve(false, vec![entry("gzip", &[]), entry("cors", &[])]).unwrap(),
+        ["cors", "compression"]
+    );
+}
+
+#[test]
+fn as_written_keeps_the_written_order_when_it_is_valid() {
+    let written = ["timing", "compression", "trusted_host", "request_id", "access_log"];
+    let entries = written.iter().map(|name| entry(name, &[])).collect();
+    assert_eq!(solve(true, entries).unwrap(), written);
+}
+
+#[test]
+fn as_written_enforces_every_hard_constraint() {
+    // (outer, inner): the outer middleware must wrap the inner one.
+    let constraints = [("request_id", "access_log"), ("cors", "catch_panic")];
+    for (outer, inner) in constraints {
+        let error = solve(true, vec![entry(inner, &[]), entry(outer, &[])]).unwrap_err();
+        let messages = messages(&error);
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert_eq!(
+            messages[0],
+            format!("S0702 `{outer}` must be outside `{inner}`, but it is written inside it")
+        );
+        let diagnostic = error.iter().next().unwrap();
+        assert_eq!(diagnostic.notes.len(), 1, "the note names the other entry");
+        // Written the right way round, the same pair is accepted.
+        assert_eq!(
+            solve(true, vec![entry(outer, &[]), entry(inner, &[])]).unwrap(),
+            [outer, inner]
+        );
+    }
+}
+
+#[test]
+fn custom_before_and_after_move_the_layer() {
+    let early = entry("custom", &[("name", "early"), ("layer", "x::L"), ("before", "cors")]);
+    assert_eq!(
+        solve(
+            false,
+            vec![
+                entry("cors", &[]),
+                entry("timing", &[]),
+                early,
+                entry("request_id", &[])
+            ]
+        )
+        .unwrap(),
+        ["request_id", "early", "cors", "timing"]
+    );
+    let late = entry("custom", &[("name", "late"), ("layer", "x::L"), ("after", "timing")]);
+    assert_eq!(
+        solve(false, vec![late, entry("timing", &[]), entry("cors", &[])]).unwrap(),
+        ["cors", "timing", "late"]
+    );
+    // One custom relative to another.
+    let first = entry("custom", &[("name", "first"), ("layer", "x::L")]);
+    let second = entry("custom", &[("name", "second"), ("layer", "x::L"), ("before", "first")]);
+    assert_eq!(solve(false, vec![first, second]).unwrap(), ["second", "first"]);
+}
+
+#[test]
+fn a_custom_cycle_is_named() {
+    let a = entry("custom", &[("name", "a"), ("layer", "x::L"), ("before", "b")]);
+    let b = entry("custom", &[("name", "b"), ("layer", "x::L"), ("before", "a")]);
+    let error = solve(false, vec![a, b]).unwrap_err();
+    let messages = messages(&error);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("S0702 the placements form a cycle: "),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[0].contains("a → b → a") || messages[0].contains("b → a → b"),
+        "{}",
+        messages[0]
+    );
+}
+
+#[test]
+fn a_placement_against_the_canonical_order_is_a_cycle() {
+    // Outside cors but inside timing: impossible, since cors wraps timing.
+    let placed = entry(
+        "custom",
+        &[
+            ("name", "audit"),
+            ("layer", "x::L"),
+            ("before", "cors"),
+            ("after", "timing"),
+        ],
+    );
+    let error = solve(false, vec![entry("cors", &[]), entry("timing", &[]), placed]).unwrap_err();
+    let messages = messages(&error);
+    assert!(
+        messages[0].contains("cycle") && messages[0].contains("audit"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_placement_naming_no_layer_suggests_one() {
+    let placed = entry("custom", &[("name", "audit"), ("layer", "x::L"), ("after", "cros")]);
+    let error = solve(false, vec![entry("cors", &[]), placed]).unwrap_err();
+    let diagnostic = error.iter().next().unwrap();
+    assert_eq!(diagnostic.code, "S0702");
+    assert_eq!(diagnostic.help.as_deref(), Some("did you mean \"cors\"?"));
+}
+
+#[test]
+fn as_written_checks_custom_placements() {
+    let placed = entry("custom", &[("name", "audit"), ("layer", "x::L"), ("before", "cors")]);
+    let error = solve(true, vec![entry("cors", &[]), placed]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `before = \"cors\"` puts `audit` outside `cors`, but it is written inside it"]
+    );
+}

@@ -1,0 +1,179 @@
+//! The attribute's grammar, which mirrors TOML:
+//!
+//! ```text
+//! attribute := entry ("," entry)* ","?
+//! entry     := IDENT                   a middleware with its defaults
+//!            | IDENT "(" table ")"     a middleware with options
+//!            | IDENT "=" value         a stack setting (`order = "as-written"`)
+//! table     := (IDENT "=" value | IDENT "(" table ")") ("," ...)* ","?
+//! value     := STRING | INTEGER | true | false | "[" value,* "]"
+//!            | IDENT "(" table ")"     an inline table
+//!            | EXPR                    only for `layer = <Rust expression>`
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use strata_codegen::diag::Loc;
+use strata_codegen::tree::{Document, Entry, Spanned, Table, Value};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned as _;
+use syn::{Token, bracketed, parenthesized};
+
+/// Keys whose value is Rust code rather than data.
+const EXPRESSION_KEYS: &[&str] = &["layer"];
+
+pub fn parse(attribute: TokenStream) -> syn::Result<Document> {
+    let parser = |input: ParseStream<'_>| {
+        let mut document = Document::default();
+        while !input.is_empty() {
+            let key = key(input)?;
+            if input.peek(Token![=]) {
+                input.parse::<Token![=]>()?;
+                let value = value(input, &key.value)?;
+                document.settings.push(Entry { key, value });
+            } else {
+                let value = table_or_empty(input, &key)?;
+                document.middlewares.push(Entry { key, value });
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(document)
+    };
+    parser.parse2(attribute)
+}
+
+fn loc(span: Span) -> Loc {
+    Loc::Span(span)
+}
+
+fn key(input: ParseStream<'_>) -> syn::Result<Spanned<String>> {
+    let ident = input
+        .call(syn::Ident::parse_any)
+        .map_err(|error| syn::Error::new(error.span(), "expected a middleware or option name"))?;
+    Ok(Spanned::new(ident.unraw().to_string(), loc(ident.span())))
+}
+
+/// `name` alone is an empty table at the name; `name(...)` is a table.
+fn table_or_empty(input: ParseStream<'_>, key: &Spanned<String>) -> syn::Result<Spanned<Value>> {
+    if input.peek(syn::token::Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        let table = table(&content)?;
+        Ok(Spanned::new(Value::Table(table), loc(paren.span.join())))
+    } else {
+        Ok(Spanned::new(Value::Table(Table::default()), key.loc.clone()))
+    }
+}
+
+fn table(input: ParseStream<'_>) -> syn::Result<Table> {
+    let mut table = Table::default();
+    while !input.is_empty() {
+        let key = key(input)?;
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            value(input, &key.value)?
+        } else {
+            table_or_empty(input, &key)?
+        };
+        table.entries.push(Entry { key, value });
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(table)
+}
+
+fn value(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
+    if EXPRESSION_KEYS.contains(&key) {
+        let expr: syn::Expr = input.parse()?;
+        let span = expr.span();
+        return Ok(Spanned::new(
+            Value::Expr(quote::ToTokens::into_token_stream(expr)),
+            loc(span),
+        ));
+    }
+    if input.peek(syn::LitStr) {
+        let literal: syn::LitStr = input.parse()?;
+        return Ok(Spanned::new(Value::Str(literal.value()), loc(literal.span())));
+    }
+    if input.peek(syn::LitInt) {
+        let literal: syn::LitInt = input.parse()?;
+        let number = literal
+            .base10_parse::<i64>()
+            .map_err(|_| syn::Error::new(literal.span(), "this number does not fit in a 64-bit integer"))?;
+        return Ok(Spanned::new(Value::Int(number), loc(literal.span())));
+    }
+    if input.peek(Token![-]) && input.peek2(syn::LitInt) {
+        let minus: Token![-] = input.parse()?;
+        let literal: syn::LitInt = input.parse()?;
+        let number = literal
+            .base10_parse::<i64>()
+            .map_err(|_| syn::Error::new(literal.span(), "this number does not fit in a 64-bit integer"))?;
+        return Ok(Spanned::new(Value::Int(-number), loc(minus.span)));
+    }
+    if input.peek(syn::LitBool) {
+        let literal: syn::LitBool = input.parse()?;
+        return Ok(Spanned::new(Value::Bool(literal.value), loc(literal.span)));
+    }
+    if input.peek(syn::token::Bracket) {
+        let content;
+        let bracket = bracketed!(content in input);
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(value(&content, key)?);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        return Ok(Spanned::new(Value::Array(items), loc(bracket.span.join())));
+    }
+    if input.peek(syn::Ident) && input.peek2(syn::token::Paren) {
+        let name = self::key(input)?;
+        return table_or_empty(input, &name);
+    }
+    Err(input.error(format!(
+        "expected a value for `{key}`: a string, an integer, true/false, a list `[...]` or a table `name(...)`"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn reads_middlewares_settings_and_values() {
+        let document = parse(quote! {
+            order = "as-written",
+            request_id,
+            cors(allow_origins = ["https://a.example"], max_age = 10, allow_credentials = true),
+            security_headers(hsts(max_age = 31536000)),
+            custom(layer = tower_http::timeout::TimeoutLayer::new(std::time::Duration::from_secs(1))),
+        })
+        .unwrap();
+        assert_eq!(document.settings.len(), 1);
+        let names: Vec<_> = document.middlewares.iter().map(|e| e.key.value.as_str()).collect();
+        assert_eq!(names, ["request_id", "cors", "security_headers", "custom"]);
+        let Value::Table(cors) = &document.middlewares[1].value.value else {
+            panic!()
+        };
+        assert!(matches!(&cors.entries[0].value.value, Value::Array(items) if items.len() == 1));
+        assert!(matches!(cors.entries[1].value.value, Value::Int(10)));
+        assert!(matches!(cors.entries[2].value.value, Value::Bool(true)));
+        let Value::Table(custom) = &document.middlewares[3].value.value else {
+            panic!()
+        };
+        assert!(matches!(custom.entries[0].value.value, Value::Expr(_)));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_value() {
+        assert!(parse(quote!(cors(max_age = +))).is_err());
+        assert!(parse(quote!(cors(max_age = 99999999999999999999999))).is_err());
+    }
+}

@@ -1,0 +1,37 @@
+//! strata: compile your HTTP middleware stack.
+//!
+//! Describe what the stack must do once, in `#[strata::stack(...)]` on the
+//! function that builds your axum `Router`; strata checks it at compile time,
+//! puts the layers in the one correct order and emits a statically typed,
+//! zero-`dyn` tower stack.
+//!
+//! ```ignore
+//! use axum::{routing::get, Router};
+//!
+//! #[strata::stack(
+//!     trusted_host(allowed_hosts = ["api.example.com", "localhost"]),
+//!     cors(allow_origins = ["https://app.example.com"], allow_credentials = true),
+//!     compression(minimum_size = 500),
+//!     request_id,
+//!     access_log,
+//!     timing,
+//! )]
+//! fn app() -> Router {
+//!     Router::new().route("/", get(|| async { "hi" }))
+//! }
+//! ```
+
+pub use strata_macros::stack;
+pub use strata_runtime::RequestId;
+
+#[doc(hidden)]
+pub mod __private {
+    //! What generated code names, by absolute path. Not a public API.
+    pub use http;
+    pub use strata_runtime as runtime;
+    pub use tower::ServiceBuilder;
+    pub use tower_service::Service;
+
+    pub type Request = axum::extract::Request;
+    pub type Response = axum::response::Response;
+}
