@@ -99,7 +99,7 @@ impl Diagnostic {
     pub fn rustc_message(&self) -> String {
         let mut text = format!("{}: {}", self.code, self.message);
         if let Some(help) = &self.help {
-            text.push_str("\n\n  = help: ");
+            text.push_str("\nhelp: ");
             text.push_str(help);
         }
         text

@@ -121,11 +121,11 @@ fn result_ok_type(output: &syn::Type) -> Option<TokenStream> {
     }
     let mut replaced = path.clone();
     let last = replaced.path.segments.last_mut()?;
-    if let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments {
-        if let Some(first) = arguments.args.first_mut() {
-            let service = service_type();
-            *first = syn::parse_quote!(#service);
-        }
+    if let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments
+        && let Some(first) = arguments.args.first_mut()
+    {
+        let service = service_type();
+        *first = syn::parse_quote!(#service);
     }
     Some(replaced.to_token_stream())
 }

@@ -115,19 +115,19 @@ pub fn read(document: &Document, diagnostics: &mut Diagnostics) -> StackSpec {
                 continue;
             }
         };
-        if def.name != "custom" {
-            if let Some(first) = layers.iter().find(|l: &&Layer| l.config.def().name == def.name) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        crate::rules::UNKNOWN_OR_DUPLICATE,
-                        &entry.key.loc,
-                        format!("`{}` appears twice in the stack", def.name),
-                    )
-                    .note(&first.key.loc, "first declared here")
-                    .help("merge the two entries into one"),
-                );
-                continue;
-            }
+        if def.name != "custom"
+            && let Some(first) = layers.iter().find(|l: &&Layer| l.config.def().name == def.name)
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    crate::rules::UNKNOWN_OR_DUPLICATE,
+                    &entry.key.loc,
+                    format!("`{}` appears twice in the stack", def.name),
+                )
+                .note(&first.key.loc, "first declared here")
+                .help("merge the two entries into one"),
+            );
+            continue;
         }
         let mut reader = Reader::new(def.name, entries, diagnostics);
         let mut config = (def.read)(&mut reader, &entry.key.loc);

@@ -68,17 +68,17 @@ fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
 /// algorithm silently never applies: both look configured and are not.
 fn check_settings(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<Compression>() {
-        if let Some(level) = &config.level {
-            if !(1..=9).contains(&level.value) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        BAD_COMPRESSION,
-                        &level.loc,
-                        format!("`compression.level` is {}, outside 1–9", level.value),
-                    )
-                    .help("use 1 (fastest) to 9 (smallest); 6 is the default"),
-                );
-            }
+        if let Some(level) = &config.level
+            && !(1..=9).contains(&level.value)
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    BAD_COMPRESSION,
+                    &level.loc,
+                    format!("`compression.level` is {}, outside 1–9", level.value),
+                )
+                .help("use 1 (fastest) to 9 (smallest); 6 is the default"),
+            );
         }
         for algorithm in config.algorithms.iter().flat_map(|list| &list.value) {
             if !ALGORITHMS.contains(&algorithm.value.as_str()) {

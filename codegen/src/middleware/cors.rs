@@ -188,10 +188,10 @@ pub fn origin_problem(origin: &str) -> Option<&'static str> {
         Some((host, port)) if !rest.ends_with(']') => (host, Some(port)),
         _ => (rest, None),
     };
-    if let Some(port) = port {
-        if port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) || port.parse::<u16>().is_err() {
-            return Some("its port is malformed");
-        }
+    if let Some(port) = port
+        && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) || port.parse::<u16>().is_err())
+    {
+        return Some("its port is malformed");
     }
     let is_ipv6 = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
     if !is_ipv6 {

@@ -45,7 +45,7 @@ impl Custom {
         let expr = &layer.value;
         // Spanned on the user's expression, so a value that is not a Layer
         // is reported on their tokens, not on the attribute.
-        let user_layer = quote_spanned!(layer.loc.span()=> #expr);
+        let user_layer = quote_spanned!(layer.loc.span()=> #private::runtime::custom::custom_layer(#expr));
         // A custom layer may change the body type; axum's `serve` wants its
         // own body back, and the layers outside expect one body type.
         Lowered::layer(quote!(#private::runtime::body::IntoAxumBodyLayer::new())).then(user_layer)

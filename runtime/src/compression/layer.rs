@@ -1,0 +1,58 @@
+use tower_http::compression::CompressionLevel;
+use tower_layer::Layer;
+
+use super::record_status::RecordStatus;
+use super::{Compression, StrataPredicate};
+
+/// Layer applying [`Compression`]; see the [module docs](super).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompressionLayer {
+    minimum_size: u64,
+    level: u32,
+    gzip: bool,
+    deflate: bool,
+    br: bool,
+}
+
+impl CompressionLayer {
+    /// Compress bodies of at least `minimum_size` bytes at `level` (1 fastest
+    /// to 9 smallest; values outside are clamped), with the enabled algorithms.
+    pub const fn new(minimum_size: u64, level: u32, gzip: bool, deflate: bool, br: bool) -> Self {
+        let level = if level < 1 {
+            1
+        } else if level > 9 {
+            9
+        } else {
+            level
+        };
+        Self {
+            minimum_size,
+            level,
+            gzip,
+            deflate,
+            br,
+        }
+    }
+}
+
+impl<S> Layer<S> for CompressionLayer {
+    type Service = Compression<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        // `level` is clamped to 1..=9 in `new`, so the cast is lossless.
+        let quality = CompressionLevel::Precise(self.level as i32);
+        let compression = tower_http::compression::Compression::new(RecordStatus { inner })
+            .quality(quality)
+            .gzip(self.gzip)
+            .deflate(self.deflate)
+            .br(self.br)
+            // Off unless asked for: another crate enabling tower-http's
+            // `compression-zstd` feature must not change what strata sends.
+            .no_zstd()
+            .compress_when(StrataPredicate::new(self.minimum_size));
+        Compression {
+            inner: compression,
+            layer: *self,
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! `request_id`: give every request an ID, visible to handlers and clients.
+//!
+//! What a client sees: the response carries the ID in the configured header
+//! (`x-request-id` by default), replacing any value the inner service set. A
+//! valid ID the client sent (1 to 128 bytes, every byte visible ASCII
+//! `0x21..=0x7E`) is kept, so an ID from a proxy or caller threads through the
+//! logs; anything else is replaced by a fresh UUID v4 (`xxxxxxxx-xxxx-4xxx-…`,
+//! lowercase).
+//!
+//! What handlers see: [`RequestId`] in the request extensions and as an axum
+//! extractor.
+
+mod extract;
+mod future;
+mod layer;
+mod service;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use http::HeaderValue;
+
+pub use future::ResponseFuture;
+pub use layer::RequestIdLayer;
+pub use service::SetRequestId;
+
+/// The ID of the current request. Cheap to clone (a reference-counted header
+/// value); always visible ASCII.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// The longest incoming ID that is kept.
+    pub const MAX_LEN: usize = 128;
+
+    /// The ID as text.
+    pub fn as_str(&self) -> &str {
+        // Both constructors guarantee visible ASCII, so this never falls back.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The ID as a header value.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    /// Keeps `value` if it is a valid ID: 1..=128 bytes, all visible ASCII.
+    fn from_incoming(value: &HeaderValue) -> Option<Self> {
+        let bytes = value.as_bytes();
+        let valid = (1..=Self::MAX_LEN).contains(&bytes.len()) && bytes.iter().all(|b| (0x21..=0x7E).contains(b));
+        valid.then(|| Self(value.clone()))
+    }
+
+    /// A fresh random UUID v4, hyphenated lowercase.
+    pub(crate) fn generate() -> Self {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+        #[allow(
+            clippy::expect_used,
+            reason = "a hyphenated UUID is 36 ASCII hex digits and dashes, always a valid header value"
+        )]
+        Self(HeaderValue::from_str(text).expect("UUID is a valid header value"))
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

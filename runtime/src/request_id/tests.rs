@@ -1,0 +1,110 @@
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use tower::{ServiceExt, service_fn};
+use tower_layer::Layer;
+
+use super::{RequestId, RequestIdLayer};
+use crate::test_util::body_string;
+
+const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Echoes the `RequestId` extension as the body and tries to overwrite the
+/// header, which the middleware must replace.
+async fn echo_id(request: Request<Body>) -> Result<Response<Body>, Infallible> {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut response = Response::new(Body::from(id));
+    response
+        .headers_mut()
+        .insert(HEADER, HeaderValue::from_static("set-by-handler"));
+    Ok(response)
+}
+
+async fn run(incoming: Option<&[u8]>) -> (String, String) {
+    let mut request = Request::new(Body::empty());
+    if let Some(incoming) = incoming {
+        request
+            .headers_mut()
+            .insert(HEADER, HeaderValue::from_bytes(incoming).expect("valid test header"));
+    }
+    let service = RequestIdLayer::new(HEADER).layer(service_fn(echo_id));
+    let response = service.oneshot(request).await.expect("infallible");
+    let header = response.headers()[HEADER].to_str().expect("ascii").to_owned();
+    assert_eq!(response.headers().get_all(HEADER).iter().count(), 1);
+    (header, body_string(response).await)
+}
+
+fn is_uuid_v4(text: &str) -> bool {
+    uuid::Uuid::parse_str(text).is_ok_and(|uuid| uuid.get_version_num() == 4)
+        && text.len() == 36
+        && text == text.to_ascii_lowercase()
+}
+
+#[tokio::test]
+async fn valid_incoming_id_is_kept_in_extension_and_response() {
+    let (header, seen) = run(Some(b"abc-123_XYZ.~!")).await;
+    assert_eq!(header, "abc-123_XYZ.~!");
+    assert_eq!(seen, "abc-123_XYZ.~!");
+
+    let longest = "a".repeat(128);
+    let (header, _) = run(Some(longest.as_bytes())).await;
+    assert_eq!(header, longest);
+}
+
+#[tokio::test]
+async fn missing_id_gets_a_uuid() {
+    let (header, seen) = run(None).await;
+    assert!(is_uuid_v4(&header), "{header}");
+    assert_eq!(header, seen);
+}
+
+#[tokio::test]
+async fn invalid_incoming_ids_are_replaced() {
+    let too_long = "a".repeat(129);
+    for bad in [
+        b"".as_slice(),
+        b"has space",
+        b"tab\there",
+        b"caf\xe9",
+        too_long.as_bytes(),
+    ] {
+        let (header, seen) = run(Some(bad)).await;
+        assert!(is_uuid_v4(&header), "{bad:?} gave {header}");
+        assert_eq!(header, seen);
+    }
+}
+
+#[tokio::test]
+async fn generated_ids_differ() {
+    let (first, _) = run(None).await;
+    let (second, _) = run(None).await;
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn extractor_reads_the_extension_or_rejects_with_500() {
+    let (mut parts, ()) = Request::new(()).into_parts();
+    let rejection = <RequestId as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+        .expect_err("no middleware ran");
+    assert_eq!(rejection.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(rejection.1, "strata: no request_id middleware in the stack");
+    let optional = <RequestId as OptionalFromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+        .expect("infallible");
+    assert_eq!(optional, None);
+
+    let id = RequestId::generate();
+    parts.extensions.insert(id.clone());
+    let extracted = <RequestId as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+        .expect("middleware ran");
+    assert_eq!(extracted, id);
+    assert_eq!(extracted.as_str(), id.to_string());
+}

@@ -1,0 +1,148 @@
+//! Helpers shared by the unit tests.
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use tower::service_fn;
+use tower_service::Service;
+
+/// An inner service answering `200` with body `inner`, counting nothing.
+pub(crate) fn ok_service() -> impl Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone {
+    service_fn(|_request: Request<Body>| async { Ok(Response::new(Body::from("inner"))) })
+}
+
+/// An inner service that must never be called.
+pub(crate) fn unreachable_service() -> impl Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone
+{
+    service_fn(|request: Request<Body>| async move { panic!("inner service called for {}", request.uri()) })
+}
+
+/// The whole body as a string.
+pub(crate) async fn body_string<B>(response: Response<B>) -> String
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    let bytes = response.into_body().collect().await.expect("body collects").to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("body is UTF-8")
+}
+
+/// Every value of `name` on `response`, as strings.
+pub(crate) fn header_values<B>(response: &Response<B>, name: &str) -> Vec<String> {
+    response
+        .headers()
+        .get_all(name)
+        .iter()
+        .map(|value| value.to_str().expect("visible ASCII").to_owned())
+        .collect()
+}
+
+/// A streaming body that never yields a frame and never ends: any middleware
+/// that waits for the body hangs on it.
+#[derive(Debug)]
+pub(crate) struct PendingBody;
+
+impl http_body::Body for PendingBody {
+    type Data = bytes::Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
+
+/// One `tracing` event as the tests see it.
+#[derive(Clone, Debug)]
+pub(crate) struct CapturedEvent {
+    pub(crate) target: String,
+    pub(crate) level: tracing::Level,
+    /// Field name → value (`message` included); strings unquoted.
+    pub(crate) fields: std::collections::BTreeMap<String, String>,
+}
+
+impl CapturedEvent {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+/// Records every event emitted on this thread while the guard lives.
+/// `#[tokio::test]` runs on one thread, so the events of the service under
+/// test land here and nowhere else.
+///
+/// One global subscriber, installed once, routes events to the capturing
+/// thread. (Per-test `set_default` subscribers race with tracing's global
+/// callsite-interest cache when tests run in parallel and lose events.)
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CapturedEvents(std::sync::Arc<std::sync::Mutex<Vec<CapturedEvent>>>);
+
+thread_local! {
+    static SINK: std::cell::RefCell<Option<CapturedEvents>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Stops capturing on this thread when dropped.
+pub(crate) struct CaptureGuard {
+    previous: Option<CapturedEvents>,
+}
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        SINK.with(|sink| *sink.borrow_mut() = previous);
+    }
+}
+
+impl CapturedEvents {
+    pub(crate) fn start() -> (Self, CaptureGuard) {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            use tracing_subscriber::layer::SubscriberExt;
+            let subscriber = tracing_subscriber::registry().with(RouteToCapturingThread);
+            tracing::subscriber::set_global_default(subscriber).expect("first global subscriber");
+        });
+        let captured = Self::default();
+        let previous = SINK.with(|sink| sink.replace(Some(captured.clone())));
+        (captured, CaptureGuard { previous })
+    }
+
+    pub(crate) fn events(&self) -> Vec<CapturedEvent> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+struct RouteToCapturingThread;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RouteToCapturingThread {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        SINK.with(|sink| {
+            let Some(captured) = &*sink.borrow() else {
+                return;
+            };
+            let mut fields = FieldsToStrings::default();
+            event.record(&mut fields);
+            captured.0.lock().expect("not poisoned").push(CapturedEvent {
+                target: event.metadata().target().to_owned(),
+                level: *event.metadata().level(),
+                fields: fields.0,
+            });
+        });
+    }
+}
+
+#[derive(Default)]
+struct FieldsToStrings(std::collections::BTreeMap<String, String>);
+
+impl tracing::field::Visit for FieldsToStrings {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}

@@ -1,0 +1,4 @@
+#[strata::stack(request_id)]
+struct App;
+
+fn main() {}
