@@ -5,7 +5,7 @@
 //! puts the layers in the one correct order and emits a statically typed,
 //! zero-`dyn` tower stack.
 //!
-//! ```ignore
+//! ```no_run
 //! use axum::{routing::get, Router};
 //!
 //! #[strata::stack(
@@ -18,6 +18,15 @@
 //! )]
 //! fn app() -> Router {
 //!     Router::new().route("/", get(|| async { "hi" }))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+//!         std::net::SocketAddr,
+//!     >(app());
+//!     axum::serve(listener, service).await
 //! }
 //! ```
 

@@ -7,6 +7,49 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
+/// The whole `#[strata::stack]` expansion: the attribute's description
+/// compiled and wrapped around the function, or every diagnostic beside the
+/// function unchanged, so the rest of the crate does not fill with
+/// follow-on errors.
+pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            let mut tokens = syn::Error::new(
+                error.span(),
+                "#[strata::stack] goes on a function that returns the inner service, e.g. `fn app() -> Router`",
+            )
+            .into_compile_error();
+            tokens.extend(item);
+            return tokens;
+        }
+    };
+    let document = match crate::parse::attr::parse(attribute) {
+        Ok(document) => document,
+        Err(error) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(item);
+            return tokens;
+        }
+    };
+    let (compiled, found) = crate::compile(&document);
+    let mut tokens = diagnostics(&found);
+    let Some(compiled) = compiled else {
+        tokens.extend(item);
+        return tokens;
+    };
+    match wrap_function(&function, |inner, cx| {
+        crate::lower::stack_expr(&compiled.spec, &compiled.plan, inner, cx)
+    }) {
+        Ok(wrapped) => tokens.extend(wrapped),
+        Err(error) => {
+            tokens.extend(error.into_compile_error());
+            tokens.extend(item);
+        }
+    }
+    tokens
+}
+
 /// The type the annotated function now returns: an opaque, fully static
 /// tower service that `axum::serve` accepts.
 fn service_type() -> TokenStream {
@@ -29,7 +72,7 @@ fn service_type() -> TokenStream {
 /// return becomes `Result<impl Service, E>`.
 pub fn wrap_function(
     function: &syn::ItemFn,
-    wrap: impl FnOnce(TokenStream) -> TokenStream,
+    wrap: impl FnOnce(TokenStream, &crate::lower::Cx) -> TokenStream,
 ) -> syn::Result<TokenStream> {
     let signature = &function.sig;
     let syn::ReturnType::Type(_, output) = &signature.output else {
@@ -70,7 +113,7 @@ pub fn wrap_function(
     let wait = signature.asyncness.map(|_| quote!(.await));
     let (output_type, build) = match result_ok_type(output) {
         Some(result) => {
-            let wrapped = wrap(quote!(__strata_service));
+            let wrapped = wrap(quote!(__strata_service), &crate::lower::Cx { fallible: true });
             (
                 result,
                 quote! {
@@ -80,7 +123,7 @@ pub fn wrap_function(
             )
         }
         None => {
-            let wrapped = wrap(quote!(__strata_service));
+            let wrapped = wrap(quote!(__strata_service), &crate::lower::Cx { fallible: false });
             (
                 service_type(),
                 quote! {

@@ -15,6 +15,7 @@ pub mod lower;
 pub mod middleware;
 pub mod model;
 pub mod order;
+pub mod parse;
 pub mod rules;
 pub mod tree;
 

@@ -37,13 +37,35 @@ impl Lowered {
     }
 }
 
+/// What lowering needs to know about the code it lowers into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cx {
+    /// The generated function returns a `Result`, so a missing environment
+    /// variable becomes an `Err` (through `?`) instead of a panic.
+    pub fallible: bool,
+}
+
+impl Cx {
+    /// An expression of type `String`: the variable's value, read once when
+    /// the stack is built; a missing one fails at start-up, naming it.
+    pub fn env(&self, variable: &str, purpose: &str) -> TokenStream {
+        let private = private();
+        let read = quote!(#private::runtime::env::require(#variable, #purpose));
+        if self.fallible {
+            quote!(#read?)
+        } else {
+            quote!(#read.unwrap_or_else(|missing| ::core::panic!("{missing}")))
+        }
+    }
+}
+
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
-pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream) -> TokenStream {
+pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
     let private = private();
     let mut items = TokenStream::new();
     let mut layers = Vec::new();
     for placed in &plan.layers {
-        let lowered = spec.layers[placed.layer].config.lower();
+        let lowered = spec.layers[placed.layer].config.lower(cx);
         items.extend(lowered.items);
         layers.extend(lowered.layers);
     }

@@ -23,6 +23,7 @@ pub mod catch_panic;
 pub mod compression;
 pub mod cors;
 pub mod custom;
+pub mod env;
 pub mod paths;
 pub mod request_id;
 pub mod short_circuit;

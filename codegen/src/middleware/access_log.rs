@@ -2,7 +2,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::Loc;
-use crate::lower::{Lowered, path_list};
+use crate::lower::{Cx, Lowered, path_list};
 use crate::model::Reader;
 use crate::tree::Spanned;
 use quote::{format_ident, quote};
@@ -24,7 +24,7 @@ pub struct AccessLog {
 }
 
 impl AccessLog {
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let excluded = format_ident!("__STRATA_ACCESS_LOG_EXCLUDED");
         let list = path_list(self.exclude_paths.as_ref());

@@ -3,7 +3,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::Loc;
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::Reader;
 use quote::quote;
 
@@ -22,7 +22,7 @@ pub static DEF: Def = Def {
 pub struct CatchPanic;
 
 impl CatchPanic {
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         Lowered::layer(quote!(#private::runtime::catch_panic::CatchPanicLayer::new()))
     }

@@ -3,7 +3,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::Rule;
 use crate::tree::Spanned;
@@ -45,7 +45,7 @@ impl Compression {
         }
     }
 
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let minimum_size = self.minimum_size;
         let level = u32::try_from(self.level.as_ref().map_or(Self::DEFAULT_LEVEL, |l| l.value)).unwrap_or(6);

@@ -3,7 +3,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
 use crate::tree::Spanned;
@@ -319,7 +319,7 @@ fn check_tokens(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 }
 
 impl Cors {
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let origins_written: Vec<&str> = values(&self.allow_origins).map(|o| o.value.as_str()).collect();
         let allow_all_origins = origins_written.contains(&"*");

@@ -2,7 +2,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::Loc;
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::Reader;
 use crate::tree::Spanned;
 use proc_macro2::TokenStream;
@@ -37,7 +37,7 @@ impl Custom {
         }
     }
 
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let Some(layer) = &self.layer else {
             return Lowered::default();

@@ -13,7 +13,7 @@ pub mod timing;
 pub mod trusted_host;
 
 use crate::diag::Loc;
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::Reader;
 use crate::rules::Rule;
 use crate::tree::Spanned;
@@ -84,16 +84,16 @@ impl Config {
         }
     }
 
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, cx: &Cx) -> Lowered {
         match self {
-            Config::RequestId(m) => m.lower(),
-            Config::AccessLog(m) => m.lower(),
-            Config::TrustedHost(m) => m.lower(),
-            Config::Cors(m) => m.lower(),
-            Config::Compression(m) => m.lower(),
-            Config::CatchPanic(m) => m.lower(),
-            Config::Custom(m) => m.lower(),
-            Config::Timing(m) => m.lower(),
+            Config::RequestId(m) => m.lower(cx),
+            Config::AccessLog(m) => m.lower(cx),
+            Config::TrustedHost(m) => m.lower(cx),
+            Config::Cors(m) => m.lower(cx),
+            Config::Compression(m) => m.lower(cx),
+            Config::CatchPanic(m) => m.lower(cx),
+            Config::Custom(m) => m.lower(cx),
+            Config::Timing(m) => m.lower(cx),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::{Config, Def, header_name_tokens, private};
 use crate::diag::{Diagnostics, Level, Loc};
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
 use crate::tree::Spanned;
@@ -37,7 +37,7 @@ impl RequestId {
         self.header.as_ref().map_or(Self::DEFAULT_HEADER, |h| h.value.as_str())
     }
 
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let header = header_name_tokens(self.header());
         Lowered::layer(quote!(#private::runtime::request_id::RequestIdLayer::new(#header)))

@@ -3,7 +3,7 @@
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
-use crate::lower::Lowered;
+use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::Rule;
 use crate::tree::Spanned;
@@ -104,7 +104,7 @@ fn check_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 }
 
 impl TrustedHost {
-    pub fn lower(&self) -> Lowered {
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let mut allow_any = false;
         let mut exact = Vec::new();

@@ -11,9 +11,9 @@
 //!            | EXPR                    only for `layer = <Rust expression>`
 //! ```
 
+use crate::diag::Loc;
+use crate::tree::{Document, Entry, Spanned, Table, Value};
 use proc_macro2::{Span, TokenStream};
-use strata_codegen::diag::Loc;
-use strata_codegen::tree::{Document, Entry, Spanned, Table, Value};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned as _;
