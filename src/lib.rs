@@ -32,6 +32,20 @@
 
 pub use strata_macros::stack;
 pub use strata_runtime::RequestId;
+pub use strata_runtime::env::MissingEnv;
+
+/// Brings in the stack module that build.rs generated with
+/// `strata_codegen::Builder` (the prost-build convention): its `stack(app)`
+/// and `try_stack(app)` functions.
+#[macro_export]
+macro_rules! include_stack {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/strata_stack.rs"));
+    };
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name));
+    };
+}
 
 #[doc(hidden)]
 pub mod __private {
@@ -42,5 +56,6 @@ pub mod __private {
     pub use tower_service::Service;
 
     pub type Request = axum::extract::Request;
+    pub type Router = axum::Router;
     pub type Response = axum::response::Response;
 }

@@ -3,9 +3,10 @@
 
 use crate::diag::{Diagnostic, Diagnostics, Level};
 use crate::middleware::private;
+use crate::tree::{Spanned, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use syn::spanned::Spanned as _;
 
 /// The whole `#[strata::stack]` expansion: the attribute's description
 /// compiled and wrapped around the function, or every diagnostic beside the
@@ -32,8 +33,20 @@ pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
             return tokens;
         }
     };
-    let (compiled, found) = crate::compile(&document);
-    let mut tokens = diagnostics(&found);
+    // The description comes from the attribute, or from the file it names.
+    let (compiled, mut tokens) = match file_setting(&document) {
+        Some(file) => match compile_file(&document, &file) {
+            Ok(result) => result,
+            Err(mut tokens) => {
+                tokens.extend(item);
+                return tokens;
+            }
+        },
+        None => {
+            let (compiled, found) = crate::compile(&document);
+            (compiled, diagnostics(&found))
+        }
+    };
     let Some(compiled) = compiled else {
         tokens.extend(item);
         return tokens;
@@ -50,9 +63,90 @@ pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
     tokens
 }
 
+/// `file = "stack.toml"`: the stack is described in that file.
+fn file_setting(document: &crate::tree::Document) -> Option<Spanned<String>> {
+    document
+        .settings
+        .iter()
+        .find(|entry| entry.key.value == "file")
+        .map(|entry| match &entry.value.value {
+            Value::Str(path) => Spanned::new(path.clone(), entry.value.loc.clone()),
+            _ => Spanned::new(String::new(), entry.value.loc.clone()),
+        })
+}
+
+/// Reads and compiles the file named by `file = ...` (relative to
+/// `CARGO_MANIFEST_DIR`, like `include_str!`). File diagnostics are rendered
+/// as `stack.toml:LINE:COL` snippets on the `file = "..."` literal. The
+/// tokens returned either way carry them, and an `include_str!` of the file
+/// so that editing it rebuilds the crate.
+fn compile_file(
+    document: &crate::tree::Document,
+    file: &Spanned<String>,
+) -> Result<(Option<crate::Compiled>, TokenStream), TokenStream> {
+    let span = file.loc.span();
+    let fail = |message: String| Err(syn::Error::new(span, message).into_compile_error());
+    if file.value.is_empty() {
+        return fail("`file` expects the path of a stack.toml, e.g. file = \"stack.toml\"".into());
+    }
+    let mut profile = None;
+    for entry in &document.settings {
+        match (entry.key.value.as_str(), &entry.value.value) {
+            ("file", _) => {}
+            ("profile", Value::Str(name)) => profile = Some(name.clone()),
+            (key, _) => {
+                return Err(syn::Error::new(
+                    entry.key.loc.span(),
+                    format!("S0701: `{key}` cannot be combined with `file`; set it in the file's [stack] table\nhelp: move it into {}", file.value),
+                )
+                .into_compile_error());
+            }
+        }
+    }
+    if let Some(first) = document.middlewares.first() {
+        return Err(syn::Error::new(
+            first.key.loc.span(),
+            format!(
+                "S0701: with `file = \"{}\"` the middlewares are described in the file\nhelp: move `{}` into {}",
+                file.value, first.key.value, file.value
+            ),
+        )
+        .into_compile_error());
+    }
+    let Some(manifest) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return fail("`file = ...` needs CARGO_MANIFEST_DIR; build with cargo".into());
+    };
+    let path = std::path::Path::new(&manifest).join(&file.value);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => return fail(format!("cannot read {}: {error}", path.display())),
+    };
+    let (compiled, found) = crate::compile_toml(&text, profile.as_deref());
+    let source = crate::render::Source {
+        name: &file.value,
+        text: &text,
+    };
+    let mut rendered = Diagnostics::default();
+    for diagnostic in found.iter() {
+        let mut located = diagnostic.clone();
+        located.message = crate::render::located(source, diagnostic).trim_end().to_string();
+        located.loc = file.loc.clone();
+        located.notes.clear();
+        located.help = None;
+        rendered.push(located);
+    }
+    let path_text = path.display().to_string();
+    let mut tokens = diagnostics(&rendered);
+    tokens.extend(quote_spanned!(span=> const _: &str = ::core::include_str!(#path_text);));
+    match compiled {
+        Some(compiled) => Ok((Some(compiled), tokens)),
+        None => Err(tokens),
+    }
+}
+
 /// The type the annotated function now returns: an opaque, fully static
 /// tower service that `axum::serve` accepts.
-fn service_type() -> TokenStream {
+pub fn service_type() -> TokenStream {
     let private = private();
     quote! {
         impl #private::Service<

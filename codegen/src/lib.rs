@@ -9,16 +9,22 @@
 //! renders diagnostics).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod builder;
 pub mod diag;
 pub mod emit;
+pub mod explain;
 pub mod lower;
 pub mod middleware;
 pub mod model;
+pub mod module;
 pub mod order;
 pub mod parse;
+pub mod render;
 pub mod rules;
+pub mod schema;
 pub mod tree;
 
+pub use builder::{BuildError, Builder};
 use diag::Diagnostics;
 use model::StackSpec;
 use order::Plan;
@@ -39,6 +45,19 @@ pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
     let plan = order::solve(&spec, &mut diagnostics);
     match plan {
         Some(plan) if !diagnostics.has_errors() => (Some(Compiled { spec, plan }), diagnostics),
+        _ => (None, diagnostics),
+    }
+}
+
+/// Parses a `stack.toml` (with a profile) and compiles it: the TOML front
+/// door's whole pipeline, reporting syntax and rule problems together.
+pub fn compile_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
+    let (document, mut diagnostics) = parse::toml::parse(text, profile);
+    let (compiled, found) = compile(&document);
+    let syntax_failed = diagnostics.has_errors();
+    diagnostics.extend(found);
+    match compiled {
+        Some(compiled) if !syntax_failed => (Some(compiled), diagnostics),
         _ => (None, diagnostics),
     }
 }

@@ -154,8 +154,23 @@ pub struct Reader<'a> {
     middleware: &'static str,
     entries: &'a [Entry],
     used: Vec<bool>,
-    known: Vec<&'static str>,
+    known: Vec<(&'static str, Kind)>,
+    required: Vec<&'static str>,
     pub diagnostics: &'a mut Diagnostics,
+}
+
+/// The type of an option, as the reader asked for it: what `strata schema`
+/// publishes, derived from the same calls that read the options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Strings,
+    Bool,
+    UInt,
+    /// A Rust expression, written as a string in TOML.
+    Expr,
+    /// A nested table, or a boolean that switches it off or on.
+    Nested,
 }
 
 impl<'a> Reader<'a> {
@@ -165,12 +180,13 @@ impl<'a> Reader<'a> {
             entries,
             used: vec![false; entries.len()],
             known: Vec::new(),
+            required: Vec::new(),
             diagnostics,
         }
     }
 
-    fn take(&mut self, key: &'static str) -> Option<&'a Entry> {
-        self.known.push(key);
+    fn take(&mut self, key: &'static str, kind: Kind) -> Option<&'a Entry> {
+        self.known.push((key, kind));
         let mut found: Option<&'a Entry> = None;
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.key.value != key {
@@ -209,7 +225,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn string(&mut self, key: &'static str) -> Option<Spanned<String>> {
-        let entry = self.take(key)?;
+        let entry = self.take(key, Kind::String)?;
         match &entry.value.value {
             Value::Str(text) => Some(Spanned::new(text.clone(), entry.value.loc.clone())),
             _ => {
@@ -220,7 +236,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn strings(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<String>>>> {
-        let entry = self.take(key)?;
+        let entry = self.take(key, Kind::Strings)?;
         let Value::Array(items) = &entry.value.value else {
             self.wrong_type(key, "a list of strings", &entry.value);
             return None;
@@ -235,8 +251,14 @@ impl<'a> Reader<'a> {
         Some(Spanned::new(strings, entry.value.loc.clone()))
     }
 
+    /// The value as written, for options that accept more than one type
+    /// (`hsts = false` or `hsts(max_age = ...)`); the caller reports wrong types.
+    pub fn value(&mut self, key: &'static str) -> Option<&'a Spanned<Value>> {
+        self.take(key, Kind::Nested).map(|entry| &entry.value)
+    }
+
     pub fn bool(&mut self, key: &'static str) -> Option<Spanned<bool>> {
-        let entry = self.take(key)?;
+        let entry = self.take(key, Kind::Bool)?;
         match &entry.value.value {
             Value::Bool(flag) => Some(Spanned::new(*flag, entry.value.loc.clone())),
             _ => {
@@ -247,7 +269,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn uint(&mut self, key: &'static str) -> Option<Spanned<u64>> {
-        let entry = self.take(key)?;
+        let entry = self.take(key, Kind::UInt)?;
         match &entry.value.value {
             Value::Int(number) if *number >= 0 => Some(Spanned::new(number.unsigned_abs(), entry.value.loc.clone())),
             _ => {
@@ -259,7 +281,7 @@ impl<'a> Reader<'a> {
 
     /// A Rust expression: written as one in the attribute, as a string in TOML.
     pub fn expr(&mut self, key: &'static str) -> Option<Spanned<TokenStream>> {
-        let entry = self.take(key)?;
+        let entry = self.take(key, Kind::Expr)?;
         match &entry.value.value {
             Value::Expr(tokens) => Some(Spanned::new(tokens.clone(), entry.value.loc.clone())),
             Value::Str(text) => match syn::parse_str::<syn::Expr>(text) {
@@ -288,6 +310,7 @@ impl<'a> Reader<'a> {
 
     /// A required key: reports its absence at the middleware's own key.
     pub fn require<T>(&mut self, value: Option<T>, key: &'static str, at: &Loc, example: &str) -> Option<T> {
+        self.required.push(key);
         if value.is_none() && !self.entries.iter().any(|e| e.key.value == key) {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -299,6 +322,11 @@ impl<'a> Reader<'a> {
             );
         }
         value
+    }
+
+    /// The options read so far, with their kinds, and which are required.
+    pub fn options(&self) -> (&[(&'static str, Kind)], &[&'static str]) {
+        (&self.known, &self.required)
     }
 
     /// Reports every key that no one asked for.
@@ -313,10 +341,18 @@ impl<'a> Reader<'a> {
                 &entry.key.loc,
                 format!("unknown key `{key}` in `{}`", self.middleware),
             );
-            error = match suggest(key, self.known.iter().copied()) {
+            error = match suggest(key, self.known.iter().map(|(known, _)| *known)) {
                 Some(near) => error.help(format!("did you mean `{near}`?")),
                 None if self.known.is_empty() => error.help(format!("`{}` takes no options", self.middleware)),
-                None => error.help(format!("`{}` knows: {}", self.middleware, self.known.join(", "))),
+                None => error.help(format!(
+                    "`{}` knows: {}",
+                    self.middleware,
+                    self.known
+                        .iter()
+                        .map(|(known, _)| *known)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             };
             self.diagnostics.push(error);
         }

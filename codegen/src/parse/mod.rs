@@ -5,3 +5,4 @@
 //! model's job.
 
 pub mod attr;
+pub mod toml;

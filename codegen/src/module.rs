@@ -1,0 +1,81 @@
+//! The generated module of `strata gen` and build.rs: the same lowered stack
+//! the macro emits, rendered through `templates/module.rs.j2` and formatted.
+
+use crate::Compiled;
+use crate::lower::{Cx, stack_expr};
+use minijinja::{AutoEscape, Environment, context};
+use quote::quote;
+use sha2::{Digest, Sha256};
+
+const TEMPLATE: &str = include_str!("../../templates/module.rs.j2");
+
+/// Where the module came from, for its header.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    /// The source file as the user names it (`stack.toml`).
+    pub source: &'a str,
+    /// The source's text, whose digest the header records.
+    pub text: &'a str,
+    pub profile: Option<&'a str>,
+}
+
+/// The hex sha256 of the source text, as the header records it.
+pub fn digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Renders and formats the module. Fails only if the template and the
+/// lowering disagree, which is a bug in strata, reported as such.
+pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
+    let stack = stack_expr(&compiled.spec, &compiled.plan, quote!(app), &Cx { fallible: true });
+    let service_type = crate::emit::service_type();
+    let layers: Vec<minijinja::Value> = compiled
+        .plan
+        .layers
+        .iter()
+        .map(|placed| context! { name => placed.name.clone(), reason => placed.reason.clone() })
+        .collect();
+    let order = match compiled.spec.order {
+        crate::model::OrderMode::Canonical => "canonical",
+        crate::model::OrderMode::AsWritten => "as-written",
+    };
+    let mut environment = Environment::new();
+    environment.set_auto_escape_callback(|_| AutoEscape::None);
+    let rendered = environment
+        .render_str(
+            TEMPLATE,
+            context! {
+                source => origin.source,
+                profile => origin.profile,
+                digest => digest(origin.text),
+                order => order,
+                layers => layers,
+                service_type => service_type.to_string(),
+                stack => stack.to_string(),
+            },
+        )
+        .map_err(|error| format!("strata bug: the module template failed to render: {error}"))?;
+    // The header is plain `//` comments (an `include!`d file cannot carry
+    // inner `//!` docs), which the formatter would drop: format the code only.
+    let code_start = rendered
+        .lines()
+        .take_while(|line| line.starts_with("//"))
+        .map(|line| line.len() + 1)
+        .sum::<usize>()
+        .min(rendered.len());
+    let (header, code) = rendered.split_at(code_start);
+    let file: syn::File =
+        syn::parse_str(code).map_err(|error| format!("strata bug: the generated module does not parse: {error}"))?;
+    Ok(format!("{header}\n{}", prettyplease::unparse(&file)))
+}
+
+/// The digest recorded in a generated module's header, if it has one.
+pub fn recorded_digest(module: &str) -> Option<&str> {
+    module
+        .lines()
+        .find_map(|line| line.strip_prefix("// sha256 of the source: "))
+        .map(str::trim)
+}
