@@ -44,8 +44,9 @@ enum Why {
     Rank,
     /// A built-in hard constraint (`Def::must_wrap`).
     MustWrap(&'static str),
-    /// A custom layer's `before`/`after`, at its location.
-    Placement(Loc, String),
+    /// A custom layer's `before`/`after`: the layer that wrote it, where,
+    /// and the text (`before = "jwt"`).
+    Placement(usize, Loc, String),
 }
 
 /// Orders the layers, or reports every broken constraint.
@@ -110,7 +111,7 @@ fn constraints(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Vec<Edge> {
                 diagnostics.push(error);
                 continue;
             };
-            let why = Why::Placement(target.loc.clone(), format!("{key} = \"{}\"", target.value));
+            let why = Why::Placement(outer, target.loc.clone(), format!("{key} = \"{}\"", target.value));
             let (outer, inner) = if is_before { (outer, other) } else { (other, outer) };
             edges.push(Edge { outer, inner, why });
         }
@@ -165,9 +166,8 @@ fn canonical(spec: &StackSpec, edges: &[Edge], diagnostics: &mut Diagnostics) ->
 fn canonical_reason(spec: &StackSpec, index: usize, edges: &[Edge]) -> String {
     let placements: Vec<String> = edges
         .iter()
-        .filter(|e| e.outer == index || e.inner == index)
         .filter_map(|e| match &e.why {
-            Why::Placement(_, text) => Some(text.clone()),
+            Why::Placement(owner, _, text) if *owner == index => Some(text.clone()),
             _ => None,
         })
         .collect();
@@ -199,7 +199,7 @@ fn report_cycle(spec: &StackSpec, edges: &[Edge], done: &[bool], diagnostics: &m
                 .map(|&i| spec.layers[i].display_name())
                 .collect();
             let placement = edges.iter().find_map(|e| match &e.why {
-                Why::Placement(loc, text) if cycle.contains(&e.outer) && cycle.contains(&e.inner) => {
+                Why::Placement(_, loc, text) if cycle.contains(&e.outer) && cycle.contains(&e.inner) => {
                     Some((loc.clone(), text.clone()))
                 }
                 _ => None,
@@ -244,7 +244,7 @@ fn as_written(spec: &StackSpec, edges: &[Edge], diagnostics: &mut Diagnostics) -
                 format!("`{inner_name}` is written here, before `{outer_name}`"),
             )
             .help(format!("move `{outer_name}` before `{inner_name}`: {why}")),
-            Why::Placement(loc, text) => Diagnostic::error(
+            Why::Placement(_, loc, text) => Diagnostic::error(
                 ORDER,
                 loc,
                 format!("`{text}` puts `{outer_name}` outside `{inner_name}`, but it is written inside it"),

@@ -32,8 +32,19 @@ use toml::de::{DeTable, DeValue};
 pub fn parse(source: &str, profile: Option<&str>) -> (Document, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let (root, errors) = DeTable::parse_recoverable(source);
-    for error in errors {
+    // Recovery finds follow-on errors after the first on a line (an
+    // unclosed array reads the next line as its elements); keep the first
+    // error of each line, and nothing built from the broken tree.
+    let mut lines_seen = Vec::new();
+    for error in &errors {
         let range = error.span().unwrap_or(0..0);
+        let line = source
+            .get(..range.start)
+            .map_or(0, |before| before.matches('\n').count());
+        if lines_seen.contains(&line) {
+            continue;
+        }
+        lines_seen.push(line);
         diagnostics.push(
             Diagnostic::error(
                 WRONG_VALUE,
@@ -42,6 +53,9 @@ pub fn parse(source: &str, profile: Option<&str>) -> (Document, Diagnostics) {
             )
             .help("fix the TOML syntax; strata reads TOML 1.0 (https://toml.io)"),
         );
+    }
+    if !errors.is_empty() {
+        return (Document::default(), diagnostics);
     }
     let root = table(root.get_ref(), &mut diagnostics);
 
