@@ -195,6 +195,15 @@ fn init_writes_a_checked_stack_and_a_main_and_never_overwrites() {
     }
     assert_eq!(init(false), Some(1), "existing files are kept");
     assert_eq!(init(true), Some(0));
+
+    // examples/init-app holds exactly these files and is built with the
+    // workspace: the scaffold compiles.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/init-app");
+    for file in ["stack.toml", "src/main.rs"] {
+        let written = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let checked_in = std::fs::read_to_string(example.join(file)).unwrap();
+        assert_eq!(written, checked_in, "examples/init-app/{file} is stale: run `strata init --dir examples/init-app --force`");
+    }
 }
 
 /// Converts a TOML file into the JSON value a schema validator sees.
