@@ -31,7 +31,9 @@
 //! ```
 
 pub use strata_macros::stack;
+pub use strata_runtime::Claims;
 pub use strata_runtime::RequestId;
+pub use strata_runtime::Session;
 pub use strata_runtime::env::MissingEnv;
 
 /// Brings in the stack module that build.rs generated with

@@ -22,14 +22,25 @@ fn with_profile() -> Router {
 async fn the_file_describes_the_stack() {
     let address = serve(base()).await;
     let refused = send(address, empty(request("GET", "/"))).await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "localhost is not in the file's allowed_hosts");
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "localhost is not in the file's allowed_hosts"
+    );
     let served = send(
         address,
-        empty(request("GET", "/").header("host", "api.example.com").header("origin", "https://app.example.com")),
+        empty(
+            request("GET", "/")
+                .header("host", "api.example.com")
+                .header("origin", "https://app.example.com"),
+        ),
     )
     .await;
     assert_eq!(served.status, StatusCode::OK);
-    assert_eq!(served.header("access-control-allow-origin"), Some("https://app.example.com"));
+    assert_eq!(
+        served.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
     assert!(served.header("x-trace-id").is_some(), "the file's request_id.header");
     assert!(served.header("x-process-time").is_some());
 }
@@ -37,7 +48,18 @@ async fn the_file_describes_the_stack() {
 #[tokio::test]
 async fn the_profile_overrides_the_file() {
     let address = serve(with_profile()).await;
-    let response = send(address, empty(request("GET", "/").header("origin", "http://localhost:3000"))).await;
-    assert_eq!(response.status, StatusCode::OK, "trusted_host is disabled in the test profile");
-    assert_eq!(response.header("access-control-allow-origin"), Some("http://localhost:3000"));
+    let response = send(
+        address,
+        empty(request("GET", "/").header("origin", "http://localhost:3000")),
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "trusted_host is disabled in the test profile"
+    );
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
 }

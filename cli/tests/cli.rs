@@ -202,7 +202,36 @@ fn init_writes_a_checked_stack_and_a_main_and_never_overwrites() {
     for file in ["stack.toml", "src/main.rs"] {
         let written = std::fs::read_to_string(dir.path().join(file)).unwrap();
         let checked_in = std::fs::read_to_string(example.join(file)).unwrap();
-        assert_eq!(written, checked_in, "examples/init-app/{file} is stale: run `strata init --dir examples/init-app --force`");
+        assert_eq!(
+            written, checked_in,
+            "examples/init-app/{file} is stale: run `strata init --dir examples/init-app --force`"
+        );
+    }
+}
+
+#[test]
+fn the_checked_in_schema_is_current_and_the_example_profiles_check() {
+    let output = run(&["schema"]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let checked_in = std::fs::read_to_string(root.join("stack.schema.json")).unwrap();
+    assert_eq!(
+        output.stdout, checked_in,
+        "stack.schema.json is stale: run `strata schema > stack.schema.json`"
+    );
+    let example = root.join("examples/toml-stack/stack.toml");
+    for profile in ["dev", "prod"] {
+        let output = strata()
+            .arg("check")
+            .arg(&example)
+            .args(["--profile", profile])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{profile}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 

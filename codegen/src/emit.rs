@@ -294,7 +294,7 @@ fn error(diagnostic: &Diagnostic) -> TokenStream {
 
 fn warning(diagnostic: &Diagnostic, index: usize) -> TokenStream {
     let span: Span = diagnostic.loc.span();
-    let name = format_ident!("strata_warning_{}", index);
+    let name = format_ident!("strata_warning_{}", index, span = span);
     let note = format!("\n{}", diagnostic.rustc_message());
     quote_spanned! {span=>
         const _: () = {

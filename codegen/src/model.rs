@@ -44,6 +44,8 @@ impl Layer {
 pub struct StackSpec {
     pub order: OrderMode,
     pub layers: Vec<Layer>,
+    /// The profile the description was built for (TOML front door only).
+    pub profile: Option<String>,
 }
 
 impl StackSpec {
@@ -143,7 +145,11 @@ pub fn read(document: &Document, diagnostics: &mut Diagnostics) -> StackSpec {
             config,
         });
     }
-    StackSpec { order, layers }
+    StackSpec {
+        order,
+        layers,
+        profile: document.profile.clone(),
+    }
 }
 
 /// Typed access to one table's keys. Every key asked for is remembered, so

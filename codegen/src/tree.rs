@@ -62,4 +62,6 @@ pub struct Table {
 pub struct Document {
     pub settings: Vec<Entry>,
     pub middlewares: Vec<Entry>,
+    /// The profile applied to produce this document, if any.
+    pub profile: Option<String>,
 }

@@ -28,10 +28,20 @@ fn entry(name: &str, options: &[(&str, &str)]) -> Entry {
             value,
         });
     }
-    if name == "trusted_host" {
+    // The keys each middleware requires.
+    let required: &[(&str, Value)] = match name {
+        "trusted_host" => &[("allowed_hosts", Value::Array(vec![string("localhost")]))][..],
+        "block" => &[("user_agent_prefixes", Value::Array(vec![string("BadBot")]))][..],
+        "rate_limit" => &[("requests", Value::Int(10)), ("per", Value::Str("1m".into()))][..],
+        "session" => &[("secret_env", Value::Str("SESSION_SECRET".into()))][..],
+        "jwt" => &[("secret_env", Value::Str("JWT_SECRET".into()))][..],
+        "api_key" => &[("keys_env", Value::Str("API_KEYS".into()))][..],
+        _ => &[],
+    };
+    for (key, value) in required {
         table.entries.push(Entry {
-            key: Spanned::new("allowed_hosts".into(), loc()),
-            value: Spanned::new(Value::Array(vec![string("localhost")]), loc()),
+            key: Spanned::new(key.to_string(), loc()),
+            value: Spanned::new(value.clone(), loc()),
         });
     }
     Entry {
@@ -70,15 +80,22 @@ fn audit() -> Entry {
     entry("custom", &[("name", "audit"), ("layer", "audit::Layer")])
 }
 
-/// The canonical order of DESIGN.md, restricted to the middlewares strata
-/// implements so far.
+/// The canonical order of DESIGN.md, every middleware.
 const CANONICAL: &[&str] = &[
     "request_id",
     "access_log",
     "trusted_host",
+    "https_redirect",
+    "security_headers",
     "cors",
     "compression",
     "catch_panic",
+    "block",
+    "rate_limit",
+    "redirect_slashes",
+    "session",
+    "jwt",
+    "api_key",
     "audit",
     "timing",
 ];
@@ -99,13 +116,21 @@ fn every_canonical_position_from_any_written_order() {
     rotated.rotate_left(3);
     assert_eq!(solve(false, build(&rotated)).unwrap(), CANONICAL);
     let shuffled = [
+        "jwt",
         "timing",
+        "session",
+        "block",
+        "rate_limit",
         "cors",
         "request_id",
+        "redirect_slashes",
         "audit",
+        "security_headers",
         "compression",
         "trusted_host",
         "catch_panic",
+        "https_redirect",
+        "api_key",
         "access_log",
     ];
     assert_eq!(solve(false, build(&shuffled)).unwrap(), CANONICAL);
@@ -139,7 +164,16 @@ fn as_written_keeps_the_written_order_when_it_is_valid() {
 #[test]
 fn as_written_enforces_every_hard_constraint() {
     // (outer, inner): the outer middleware must wrap the inner one.
-    let constraints = [("request_id", "access_log"), ("cors", "catch_panic")];
+    let constraints = [
+        ("request_id", "access_log"),
+        ("trusted_host", "https_redirect"),
+        ("cors", "catch_panic"),
+        ("cors", "block"),
+        ("cors", "rate_limit"),
+        ("cors", "jwt"),
+        ("cors", "api_key"),
+        ("session", "jwt"),
+    ];
     for (outer, inner) in constraints {
         let error = solve(true, vec![entry(inner, &[]), entry(outer, &[])]).unwrap_err();
         let messages = messages(&error);

@@ -5,22 +5,44 @@
 
 use std::fmt;
 
-/// A required environment variable is not set (or is not UTF-8).
+/// A required environment variable is not set (or is not UTF-8), or its
+/// value cannot be used (`invalid` says why, never quoting the value, which
+/// may be a secret).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingEnv {
     /// The variable's name, e.g. `JWT_SECRET`.
     pub variable: &'static str,
     /// The option that names it, e.g. `jwt.secret_env`.
     pub purpose: &'static str,
+    /// Set when the variable is there but its value is refused.
+    pub invalid: Option<&'static str>,
+}
+
+impl MissingEnv {
+    /// The variable is set, but its value cannot be used, for `reason`.
+    pub fn invalid(variable: &'static str, purpose: &'static str, reason: &'static str) -> Self {
+        Self {
+            variable,
+            purpose,
+            invalid: Some(reason),
+        }
+    }
 }
 
 impl fmt::Display for MissingEnv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "strata: environment variable `{}` is not set (needed by `{}`)",
-            self.variable, self.purpose
-        )
+        match self.invalid {
+            None => write!(
+                f,
+                "strata: environment variable `{}` is not set (needed by `{}`)",
+                self.variable, self.purpose
+            ),
+            Some(reason) => write!(
+                f,
+                "strata: environment variable `{}` cannot be used by `{}`: {reason}",
+                self.variable, self.purpose
+            ),
+        }
     }
 }
 
@@ -31,7 +53,11 @@ impl std::error::Error for MissingEnv {}
 pub fn require(variable: &'static str, purpose: &'static str) -> Result<String, MissingEnv> {
     match std::env::var(variable) {
         Ok(value) if !value.is_empty() => Ok(value),
-        _ => Err(MissingEnv { variable, purpose }),
+        _ => Err(MissingEnv {
+            variable,
+            purpose,
+            invalid: None,
+        }),
     }
 }
 

@@ -4,8 +4,12 @@
 //! built from `'static` configuration that the compiler checked, a service,
 //! and a concrete response future. Nothing on the request path is boxed: no
 //! `dyn`, no `BoxFuture`; a middleware that can answer by itself (a refused
-//! host, a CORS preflight, a caught panic) returns an enum future whose other
-//! arm is the inner service's own future.
+//! host, a CORS preflight, a caught panic, a 401/403/429) returns an enum
+//! future whose other arm is the inner service's own future. The one
+//! exception is a call to Redis by the Redis backends (cargo feature
+//! `redis`): its future is boxed, as the `redis` crate's own command futures
+//! are; the middleware's future around it stays a concrete type (see
+//! `redis_backend`).
 //!
 //! Every service has the same shape as tower-http's:
 //! `Service<Request<ReqBody>>` for any inner service answering
@@ -18,14 +22,24 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access_log;
+pub mod api_key;
+pub mod block;
 pub mod body;
 pub mod catch_panic;
 pub mod compression;
 pub mod cors;
 pub mod custom;
 pub mod env;
+pub mod https_redirect;
+pub mod jwt;
 pub mod paths;
+pub mod rate_limit;
+pub mod redirect_slashes;
+#[cfg(feature = "redis")]
+pub mod redis_backend;
 pub mod request_id;
+pub mod security_headers;
+pub mod session;
 pub mod short_circuit;
 pub mod timing;
 pub mod trusted_host;
@@ -36,4 +50,30 @@ mod stack_tests;
 #[cfg(test)]
 mod test_util;
 
+pub use jwt::Claims;
 pub use request_id::RequestId;
+pub use session::Session;
+
+/// Emitted by strata for a stack that uses a Redis backend: compiles to
+/// nothing with the `redis` feature, and to a readable error without it.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_redis_feature {
+    ($what:literal) => {};
+}
+
+/// Emitted by strata for a stack that uses a Redis backend: compiles to
+/// nothing with the `redis` feature, and to a readable error without it.
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_redis_feature {
+    ($what:literal) => {
+        ::core::compile_error!(::core::concat!(
+            "strata: ",
+            $what,
+            " needs the `redis` feature: strata = { version = \"0.1\", features = [\"redis\"] }"
+        ));
+    };
+}

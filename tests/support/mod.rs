@@ -3,6 +3,8 @@
 //! hyper's client so that any header — a hostile Host included — can be sent.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;

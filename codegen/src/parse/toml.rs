@@ -80,6 +80,7 @@ pub fn parse(source: &str, profile: Option<&str>) -> (Document, Diagnostics) {
     }
     if let Some(name) = profile {
         apply_profile(&mut document, profiles.as_ref(), name, &mut diagnostics);
+        document.profile = Some(name.to_string());
     }
     (document, diagnostics)
 }

@@ -7,7 +7,7 @@ use http::header::HOST;
 /// possibly with a port. `None` when absent or not visible ASCII.
 /// Two `Host` headers are refused (RFC 9112 §3.2: a server must answer 400):
 /// a proxy and the app could each believe a different one.
-pub(super) fn requested_host<B>(request: &Request<B>) -> Option<&str> {
+pub(crate) fn requested_host<B>(request: &Request<B>) -> Option<&str> {
     let mut hosts = request.headers().get_all(HOST).iter();
     match (hosts.next(), hosts.next()) {
         (Some(value), None) => value.to_str().ok(),
@@ -23,7 +23,7 @@ pub(super) fn requested_host<B>(request: &Request<B>) -> Option<&str> {
 /// Being strict here matters twice: a suffix pattern must not accept
 /// `evil.com/.example.com`, and the www redirect copies the port into
 /// `Location`, where `example.com:80@evil.com` would send the client elsewhere.
-pub(super) fn host_name(host: &str) -> Option<&str> {
+pub(crate) fn host_name(host: &str) -> Option<&str> {
     let (name, port) = if host.starts_with('[') {
         let end = host.find(']')? + 1;
         let (name, rest) = host.split_at(end);

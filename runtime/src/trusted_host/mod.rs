@@ -17,7 +17,7 @@
 //! `evil.com/.example.com`, which would otherwise end with `.example.com`) is
 //! refused, as Django does.
 
-mod host;
+pub(crate) mod host;
 mod layer;
 mod service;
 

@@ -1,0 +1,81 @@
+//! `https_redirect`: plain-HTTP requests are sent to the same URL over HTTPS.
+
+use super::{Config, Def, private};
+use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
+use crate::lower::{Cx, Lowered};
+use crate::model::{Reader, StackSpec};
+use crate::rules::{self, Rule};
+use crate::tree::Spanned;
+use quote::quote;
+
+/// Redirect statuses a browser follows: 307/308 keep the method, 301/302 may turn a POST into a GET.
+pub const STATUSES: &[u64] = &[301, 302, 307, 308];
+
+pub static DEF: Def = Def {
+    name: "https_redirect",
+    aliases: &[],
+    rank: 40,
+    why: "plain HTTP is sent to HTTPS before any work, once the host is known to be ours",
+    must_wrap: &[],
+    must_wrap_why: "",
+    read,
+    rules: &[Rule {
+        code: rules::WRONG_VALUE,
+        level: Level::Error,
+        summary: "`https_redirect.status` is not a redirect status (301, 302, 307, 308)",
+        check: Some(check_status),
+    }],
+};
+
+#[derive(Clone, Debug)]
+pub struct HttpsRedirect {
+    pub status: Option<Spanned<u64>>,
+    pub trust_forwarded_proto: Option<Spanned<bool>>,
+}
+
+fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
+    Config::HttpsRedirect(HttpsRedirect {
+        status: reader.uint("status"),
+        trust_forwarded_proto: reader.bool("trust_forwarded_proto"),
+    })
+}
+
+impl HttpsRedirect {
+    /// `trust_forwarded_proto = true`: the author says a proxy terminates TLS in front.
+    pub fn behind_proxy(&self) -> Option<&Spanned<bool>> {
+        self.trust_forwarded_proto.as_ref().filter(|flag| flag.value)
+    }
+
+    pub fn lower(&self, _cx: &Cx) -> Lowered {
+        let private = private();
+        let status = self.status.as_ref().map_or(307, |s| s.value) as u16;
+        let trust = self.behind_proxy().is_some();
+        Lowered::layer(quote!(#private::runtime::https_redirect::HttpsRedirectLayer::new(&__STRATA_HTTPS_REDIRECT)))
+            .with_items(quote! {
+                static __STRATA_HTTPS_REDIRECT: #private::runtime::https_redirect::HttpsRedirectPolicy =
+                    #private::runtime::https_redirect::HttpsRedirectPolicy {
+                        status: #status,
+                        trust_forwarded_proto: #trust,
+                    };
+            })
+    }
+}
+
+/// Any other status is not a redirect a browser follows, so plain-HTTP
+/// clients would be stuck on an error page instead of reaching HTTPS.
+fn check_status(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<HttpsRedirect>() {
+        if let Some(status) = &config.status
+            && !STATUSES.contains(&status.value)
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::WRONG_VALUE,
+                    &status.loc,
+                    format!("`https_redirect.status` is {}, not a redirect status", status.value),
+                )
+                .help("use 307 (the default) or 308, which keep the method; 301 and 302 also work"),
+            );
+        }
+    }
+}

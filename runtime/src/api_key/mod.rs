@@ -1,0 +1,44 @@
+//! `api_key`: only clients that present one of the configured keys get in.
+//!
+//! What a client sees:
+//!
+//! - The configured header (`x-api-key` by default) holding one of the keys:
+//!   the inner service's response, untouched.
+//! - The header missing, empty, sent twice, or holding any other value:
+//!   `403 Forbidden`, `content-type: application/json`,
+//!   `{"detail":"Invalid API key"}`. The inner service is not called.
+//! - `OPTIONS` requests and requests for `public_paths` pass without a key.
+//!
+//! The keys come from one environment variable (`keys_env`), read once when
+//! the stack is built: one key, or several separated by commas or
+//! whitespace, so keys can be rotated by deploying old and new together.
+//! Each key is kept only as its SHA-256 digest; a presented key is hashed
+//! and compared with every digest in constant time (`subtle`), without an
+//! early exit, so neither the position of the first wrong byte nor the
+//! length of the right key nor which key matched shows in the timing.
+//! No key is ever logged.
+
+mod layer;
+mod service;
+
+#[cfg(test)]
+mod tests;
+
+pub use layer::ApiKeyLayer;
+pub use service::ApiKey;
+
+use http::HeaderName;
+
+use crate::paths::PathList;
+
+/// The response future: the inner service's, or the 403 made here.
+pub type ResponseFuture<F, B> = crate::short_circuit::ShortCircuit<F, B>;
+
+/// The compiled options; the keys themselves come from the environment.
+#[derive(Debug)]
+pub struct ApiKeyPolicy {
+    /// The header that carries the key.
+    pub header: HeaderName,
+    /// Paths that need no key.
+    pub public_paths: PathList,
+}

@@ -1,0 +1,64 @@
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+use tower_service::Service;
+
+use super::{ApiKeyLayer, ResponseFuture};
+use crate::response::{APPLICATION_JSON, fixed};
+
+/// Middleware requiring an API key; see the [module docs](super).
+#[derive(Clone, Debug)]
+pub struct ApiKey<S> {
+    pub(super) inner: S,
+    pub(super) layer: ApiKeyLayer,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ApiKey<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: From<Bytes>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let policy = self.layer.policy;
+        if request.method() == Method::OPTIONS
+            || policy.public_paths.matches(request.uri().path())
+            || self.accepts(&request)
+        {
+            return ResponseFuture::inner(self.inner.call(request));
+        }
+        ResponseFuture::answer(fixed(
+            StatusCode::FORBIDDEN,
+            APPLICATION_JSON,
+            r#"{"detail":"Invalid API key"}"#,
+        ))
+    }
+}
+
+impl<S> ApiKey<S> {
+    fn accepts<B>(&self, request: &Request<B>) -> bool {
+        let mut values = request.headers().get_all(&self.layer.policy.header).iter();
+        let (Some(value), None) = (values.next(), values.next()) else {
+            return false;
+        };
+        if value.is_empty() {
+            return false;
+        }
+        let presented: [u8; 32] = Sha256::digest(value.as_bytes()).into();
+        let mut matched = Choice::from(0);
+        for digest in self.layer.digests.iter() {
+            matched |= digest.ct_eq(&presented);
+        }
+        matched.into()
+    }
+}

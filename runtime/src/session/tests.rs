@@ -1,0 +1,191 @@
+use axum::body::Body;
+use http::header::{COOKIE, SET_COOKIE};
+use http::{Request, Response, StatusCode};
+use tower::{ServiceExt, service_fn};
+use tower_layer::Layer;
+
+use super::cookie::{Signer, now};
+use super::{SameSite, Session, SessionLayer, SessionPolicy};
+use crate::test_util::{body_string, header_values};
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+static POLICY: SessionPolicy = SessionPolicy {
+    cookie: "session",
+    max_age: 1_209_600,
+    path: "/",
+    domain: None,
+    same_site: SameSite::Lax,
+    https_only: true,
+};
+
+/// `/login` stores a user, `/logout` clears, `/count` increments a counter,
+/// anything else reads; every answer is the user and count it saw.
+fn app()
+-> impl tower_service::Service<Request<Body>, Response = Response<Body>, Error = std::convert::Infallible> + Clone {
+    service_fn(|request: Request<Body>| async move {
+        let session = request
+            .extensions()
+            .get::<Session>()
+            .cloned()
+            .expect("session layer ran");
+        match request.uri().path() {
+            "/login" => session.insert("user", "ann").unwrap(),
+            "/logout" => session.clear(),
+            "/count" => {
+                let count = session.get::<u32>("count").unwrap_or(0);
+                session.insert("count", count + 1).unwrap();
+            }
+            _ => {}
+        }
+        let seen = format!(
+            "{}:{}",
+            session.get::<String>("user").unwrap_or_default(),
+            session.get::<u32>("count").unwrap_or(0)
+        );
+        Ok(Response::new(Body::from(seen)))
+    })
+}
+
+async fn call(path: &str, cookie: Option<&str>) -> Response<Body> {
+    let mut builder = Request::builder().uri(path);
+    if let Some(cookie) = cookie {
+        builder = builder.header(COOKIE, cookie);
+    }
+    SessionLayer::new(&POLICY, SECRET, "SESSION_SECRET")
+        .unwrap()
+        .layer(app())
+        .oneshot(builder.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The `name=value` part of the response's session cookie.
+fn cookie_pair(response: &Response<Body>) -> String {
+    let set = header_values(response, "set-cookie");
+    assert_eq!(set.len(), 1, "{set:?}");
+    set[0].split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_session_round_trips_through_the_signed_cookie_with_its_attributes() {
+    let response = call("/login", None).await;
+    let set = header_values(&response, "set-cookie");
+    assert_eq!(set.len(), 1);
+    assert!(set[0].starts_with("session="), "{}", set[0]);
+    assert!(
+        set[0].ends_with("; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure"),
+        "{}",
+        set[0]
+    );
+    let cookie = cookie_pair(&response);
+    let response = call("/count", Some(&format!("theme=dark; {cookie}"))).await;
+    let cookie = cookie_pair(&response);
+    assert_eq!(body_string(response).await, "ann:1");
+    let response = call("/", Some(&cookie)).await;
+    assert_eq!(body_string(response).await, "ann:1");
+}
+
+#[tokio::test]
+async fn no_session_no_cookie() {
+    let response = call("/", None).await;
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    assert_eq!(body_string(response).await, ":0");
+}
+
+#[tokio::test]
+async fn tampered_foreign_expired_or_garbage_cookies_are_an_empty_session() {
+    let response = call("/login", None).await;
+    let cookie = cookie_pair(&response);
+    let value = cookie.strip_prefix("session=").unwrap();
+    // Flip one character of the data.
+    let mut tampered = value.to_string();
+    let replaced = if tampered.starts_with('e') { "f" } else { "e" };
+    tampered.replace_range(0..1, replaced);
+    let other_key = Signer::new(b"another secret, another secret!!");
+    let mut data = serde_json::Map::new();
+    data.insert("user".into(), "admin".into());
+    let foreign = other_key.seal("session", &data, now() + 600).unwrap();
+    let ours = Signer::new(SECRET.as_bytes());
+    let expired = ours.seal("session", &data, now() - 1).unwrap();
+    let renamed = ours.sign("other", "eyJ1c2VyIjoiYWRtaW4ifQ.99999999999");
+    for bad in [
+        tampered,
+        foreign,
+        expired,
+        renamed,
+        "garbage".into(),
+        "".into(),
+        "a.b.c".into(),
+    ] {
+        let response = call("/", Some(&format!("session={bad}"))).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        // The bad cookie is cleared, and the handler saw nothing.
+        let set = header_values(&response, "set-cookie");
+        assert_eq!(set.len(), 1, "{bad}");
+        assert!(set[0].starts_with("session=; Path=/; Max-Age=0;"), "{}", set[0]);
+        assert_eq!(body_string(response).await, ":0", "{bad}");
+    }
+    // A valid one signed by us still works.
+    let valid = ours.seal("session", &data, now() + 600).unwrap();
+    let response = call("/", Some(&format!("session={valid}"))).await;
+    assert_eq!(body_string(response).await, "admin:0");
+}
+
+#[tokio::test]
+async fn clearing_the_session_clears_the_cookie() {
+    let cookie = cookie_pair(&call("/login", None).await);
+    let response = call("/logout", Some(&cookie)).await;
+    let set = header_values(&response, "set-cookie");
+    assert_eq!(
+        set,
+        ["session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax; Secure"]
+    );
+}
+
+#[tokio::test]
+async fn cookie_attributes_follow_the_policy() {
+    static STRICT: SessionPolicy = SessionPolicy {
+        cookie: "sid",
+        max_age: 60,
+        path: "/app",
+        domain: Some("example.com"),
+        same_site: SameSite::Strict,
+        https_only: false,
+    };
+    let response = SessionLayer::new(&STRICT, SECRET, "SESSION_SECRET")
+        .unwrap()
+        .layer(app())
+        .oneshot(Request::builder().uri("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let set = header_values(&response, "set-cookie");
+    assert!(set[0].starts_with("sid="));
+    assert!(
+        set[0].ends_with("; Path=/app; Max-Age=60; Domain=example.com; HttpOnly; SameSite=Strict"),
+        "{}",
+        set[0]
+    );
+}
+
+#[test]
+fn a_short_secret_is_refused_naming_the_variable() {
+    let error = SessionLayer::new(&POLICY, "too short", "SESSION_SECRET").unwrap_err();
+    assert!(error.to_string().contains("`SESSION_SECRET`"), "{error}");
+    assert!(!error.to_string().contains("too short"), "{error}");
+}
+
+#[test]
+fn the_handle_api() {
+    let session = Session::default();
+    assert!(session.is_empty());
+    session.insert("n", 3).unwrap();
+    assert_eq!(session.get::<u32>("n"), Some(3));
+    assert_eq!(session.get::<String>("n"), None);
+    assert_eq!(session.remove("n"), Some(serde_json::json!(3)));
+    assert_eq!(session.remove("n"), None);
+    let mut bad = std::collections::HashMap::new();
+    bad.insert((1, 2), 3);
+    assert!(session.insert("bad", bad).is_err());
+    assert!(session.is_empty());
+}

@@ -1,0 +1,211 @@
+//! End to end over real sockets: `jwt`, with an HMAC secret from the
+//! environment and with an RSA public key file, and the attacks on both.
+
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::json;
+use support::{empty, request, send, serve};
+
+const SECRET_VARIABLE: &str = "STRATA_E2E_JWT_SECRET";
+const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-0123";
+const RSA_PRIVATE: &[u8] = include_bytes!("fixtures/jwt_rs256_private.pem");
+const RSA_PUBLIC: &[u8] = include_bytes!("fixtures/jwt_rs256_public.pem");
+
+async fn whoami(claims: strata::Claims) -> String {
+    format!(
+        "{} admin={}",
+        claims.subject().unwrap_or("?"),
+        claims.get::<bool>("admin").unwrap_or(false)
+    )
+}
+
+async fn maybe(claims: Option<strata::Claims>) -> String {
+    claims.map_or("anonymous".into(), |c| c.subject().unwrap_or("?").to_string())
+}
+
+#[strata::stack(
+    cors(allow_origins = ["https://app.example.com"], allow_headers = ["authorization"]),
+    jwt(secret_env = "STRATA_E2E_JWT_SECRET", public_paths = ["/health", "/docs/*"], leeway = 5),
+)]
+fn hs256_app() -> Router {
+    Router::new()
+        .route("/me", get(whoami))
+        .route("/health", get(maybe))
+        .route("/docs/index", get(|| async { "docs" }))
+}
+
+#[strata::stack(jwt(public_key_file = "tests/fixtures/jwt_rs256_public.pem", algorithms = ["RS256"]))]
+fn rs256_app() -> Router {
+    Router::new().route("/me", get(whoami))
+}
+
+#[strata::stack(jwt(secret_env = "STRATA_E2E_SURELY_UNSET_JWT_SECRET"))]
+fn unconfigured() -> Router {
+    Router::new()
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn hs256(claims: serde_json::Value) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn rs256(claims: serde_json::Value) -> String {
+    encode(
+        &Header::new(Algorithm::RS256),
+        &claims,
+        &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
+    )
+    .unwrap()
+}
+
+async fn start_hs256() -> std::net::SocketAddr {
+    serve(temp_env::with_var(SECRET_VARIABLE, Some(SECRET), hs256_app)).await
+}
+
+async fn get_me(address: std::net::SocketAddr, token: &str) -> support::Received {
+    send(
+        address,
+        empty(
+            request("GET", "/me")
+                .header("authorization", format!("Bearer {token}"))
+                .header("origin", "https://app.example.com"),
+        ),
+    )
+    .await
+}
+
+fn assert_invalid(response: &support::Received) {
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.text(), r#"{"detail":"Invalid token"}"#);
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(response.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn a_valid_token_reaches_the_handler_with_its_claims() {
+    let address = start_hs256().await;
+    let response = get_me(address, &hs256(json!({"sub": "ann", "admin": true, "exp": now() + 60}))).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text(), "ann admin=true");
+}
+
+#[tokio::test]
+async fn a_missing_token_is_401_with_cors_headers() {
+    let address = start_hs256().await;
+    let response = send(
+        address,
+        empty(request("GET", "/me").header("origin", "https://app.example.com")),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.text(), r#"{"detail":"Missing token"}"#);
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+}
+
+#[tokio::test]
+async fn attack_an_expired_token_is_refused() {
+    let address = start_hs256().await;
+    // Expired a minute ago: well past the 5 s leeway.
+    let response = get_me(address, &hs256(json!({"sub": "ann", "exp": now() - 60}))).await;
+    assert_invalid(&response);
+    // Within the leeway it still passes.
+    let response = get_me(address, &hs256(json!({"sub": "ann", "exp": now() - 2}))).await;
+    assert_eq!(response.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn attack_alg_none_is_refused() {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = engine.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = engine.encode(json!({"sub": "admin", "admin": true, "exp": now() + 60}).to_string());
+    let address = start_hs256().await;
+    for token in [format!("{header}.{payload}."), format!("{header}.{payload}.AAAA")] {
+        assert_invalid(&get_me(address, &token).await);
+    }
+}
+
+#[tokio::test]
+async fn attack_algorithm_confusion_hs256_signed_with_the_public_key_against_rs256() {
+    let address = serve(rs256_app()).await;
+    // The legitimate RS256 token works...
+    let response = get_me(address, &rs256(json!({"sub": "ann", "exp": now() + 60}))).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text(), "ann admin=false");
+    // ...and the forged one, HMAC-signed with the (public) RSA key, does not.
+    let forged = encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": "admin", "admin": true, "exp": now() + 60}),
+        &EncodingKey::from_secret(RSA_PUBLIC),
+    )
+    .unwrap();
+    assert_invalid(&get_me(address, &forged).await);
+}
+
+#[tokio::test]
+async fn a_tampered_payload_is_refused() {
+    let address = start_hs256().await;
+    let token = hs256(json!({"sub": "ann", "admin": false, "exp": now() + 60}));
+    let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    parts[1] = engine.encode(json!({"sub": "ann", "admin": true, "exp": now() + 60}).to_string());
+    assert_invalid(&get_me(address, &parts.join(".")).await);
+}
+
+#[tokio::test]
+async fn public_paths_and_preflights_pass_without_a_token() {
+    let address = start_hs256().await;
+    let response = send(address, empty(request("GET", "/health"))).await;
+    assert_eq!(response.text(), "anonymous");
+    let response = send(address, empty(request("GET", "/docs/index"))).await;
+    assert_eq!(response.text(), "docs");
+    let response = send(
+        address,
+        empty(
+            request("OPTIONS", "/me")
+                .header("origin", "https://app.example.com")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization"),
+        ),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK);
+}
+
+#[test]
+fn a_missing_secret_stops_the_app_at_start_up_naming_it() {
+    let panic = std::panic::catch_unwind(unconfigured)
+        .err()
+        .expect("app() must not build");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("`STRATA_E2E_SURELY_UNSET_JWT_SECRET`"), "{message}");
+}
+
+#[test]
+fn a_short_secret_stops_the_app_at_start_up_without_echoing_it() {
+    let panic = std::panic::catch_unwind(|| temp_env::with_var(SECRET_VARIABLE, Some("hunter2"), hs256_app))
+        .err()
+        .expect("app() must not build");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("shorter than 32 bytes"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+}
