@@ -28,7 +28,11 @@ fn macro_gen_and_build_rs_agree() {
     let (compiled, diagnostics) = strata_codegen::compile_toml(&text, Some("prod"));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let compiled = compiled.unwrap();
-    let origin = Origin { source: "front_doors.toml", text: &text, profile: Some("prod") };
+    let origin = Origin {
+        source: "front_doors.toml",
+        text: &text,
+        profile: Some("prod"),
+    };
     let generated = render(&compiled, origin).unwrap();
 
     // build.rs
@@ -45,25 +49,52 @@ fn macro_gen_and_build_rs_agree() {
     // the macro, which reads the file relative to CARGO_MANIFEST_DIR
     let expanded = strata_codegen::emit::attribute(
         quote!(file = "tests/fixtures/front_doors.toml", profile = "prod"),
-        quote!(fn app() -> Router { Router::new() }),
+        quote!(
+            fn app() -> Router {
+                Router::new()
+            }
+        ),
     );
     let expanded = prettyplease::unparse(&syn::parse2(expanded).unwrap());
     assert_eq!(stack_of(&expanded, "__strata_service"), stack_of(&generated, "app"));
 
     // And the order is the one the plan says.
     let names: Vec<&str> = compiled.plan.layers.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["request_id", "access_log", "trusted_host", "cors", "compression", "timing"]);
+    assert_eq!(
+        names,
+        [
+            "request_id",
+            "access_log",
+            "trusted_host",
+            "cors",
+            "compression",
+            "timing"
+        ]
+    );
 }
 
 #[test]
 fn file_diagnostics_name_the_file_line_and_column() {
     let expanded = strata_codegen::emit::attribute(
         quote!(file = "tests/fixtures/front_doors_bad.toml"),
-        quote!(fn app() -> Router { Router::new() }),
+        quote!(
+            fn app() -> Router {
+                Router::new()
+            }
+        ),
     )
     .to_string();
     assert!(expanded.contains("S0101"), "{expanded}");
-    assert!(expanded.contains("tests/fixtures/front_doors_bad.toml:3:18"), "{expanded}");
-    assert!(expanded.contains("include_str"), "editing the file rebuilds: {expanded}");
-    assert!(expanded.contains("fn app () -> Router"), "the function is kept: {expanded}");
+    assert!(
+        expanded.contains("tests/fixtures/front_doors_bad.toml:3:18"),
+        "{expanded}"
+    );
+    assert!(
+        expanded.contains("include_str"),
+        "editing the file rebuilds: {expanded}"
+    );
+    assert!(
+        expanded.contains("fn app () -> Router"),
+        "the function is kept: {expanded}"
+    );
 }

@@ -46,11 +46,18 @@ cors.allow_origins = ["http://localhost:3000"]
 fn exercise(text: &str) {
     for profile in [None, Some("dev"), Some("missing")] {
         let (compiled, diagnostics) = strata_codegen::compile_toml(text, profile);
-        let source = Source { name: "stack.toml", text };
+        let source = Source {
+            name: "stack.toml",
+            text,
+        };
         let _ = human(source, &diagnostics);
         let _ = json(source, &diagnostics);
         if let Some(compiled) = compiled {
-            let origin = Origin { source: "stack.toml", text, profile };
+            let origin = Origin {
+                source: "stack.toml",
+                text,
+                profile,
+            };
             render(&compiled, origin).expect("a compiled stack always renders");
             let _ = strata_codegen::explain::text(&compiled, "stack.toml");
         }
@@ -60,7 +67,17 @@ fn exercise(text: &str) {
 #[test]
 fn the_original_compiles() {
     let (compiled, diagnostics) = strata_codegen::compile_toml(STACK, Some("dev"));
-    assert!(compiled.is_some(), "{}", human(Source { name: "stack.toml", text: STACK }, &diagnostics));
+    assert!(
+        compiled.is_some(),
+        "{}",
+        human(
+            Source {
+                name: "stack.toml",
+                text: STACK
+            },
+            &diagnostics
+        )
+    );
 }
 
 #[test]

@@ -23,7 +23,11 @@ fn codes(profile: Option<&str>) -> Vec<&'static str> {
 fn a_literal_secret_is_refused_outside_the_dev_profile() {
     assert_eq!(codes(None), Vec::<&str>::new());
     assert_eq!(codes(Some("prod")), Vec::<&str>::new(), "prod reads the environment");
-    assert!(codes(Some("staging")).contains(&"S0202"), "{:?}", codes(Some("staging")));
+    assert!(
+        codes(Some("staging")).contains(&"S0202"),
+        "{:?}",
+        codes(Some("staging"))
+    );
 }
 
 #[test]
