@@ -223,9 +223,13 @@ fn init(dir: &Path, force: bool) -> Result<ExitCode, String> {
     environment.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     let context = minijinja::context! { version => env!("CARGO_PKG_VERSION") };
     for (path, template) in &files {
-        let text = environment
+        let mut text = environment
             .render_str(template, &context)
             .map_err(|e| format!("strata bug: {e}"))?;
+        // minijinja drops the template's final newline; files end with one.
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
