@@ -40,6 +40,7 @@ mod tests;
 
 use http::HeaderValue;
 use regex::Regex;
+use std::sync::Arc;
 
 pub use future::ResponseFuture;
 pub use layer::CorsLayer;
@@ -82,8 +83,10 @@ pub struct CorsPolicy {
 #[derive(Clone, Debug)]
 struct CompiledPolicy {
     policy: &'static CorsPolicy,
-    /// Anchored `^(?:…)$`: Starlette uses `re.fullmatch`. Cloning shares it.
-    origin_regex: Option<Regex>,
+    /// Anchored `^(?:…)$`: Starlette uses `re.fullmatch`. Behind an `Arc`
+    /// because `axum::serve` clones the service per connection and cloning a
+    /// `Regex` starts an empty match cache; the `Arc` shares one.
+    origin_regex: Option<Arc<Regex>>,
 }
 
 impl CompiledPolicy {
@@ -96,7 +99,7 @@ impl CompiledPolicy {
             // generated policy. Failing at start-up beats a policy that would
             // silently refuse every origin.
             match Regex::new(&format!("^(?:{pattern})$")) {
-                Ok(regex) => regex,
+                Ok(regex) => Arc::new(regex),
                 Err(error) => panic!("strata: cors allow_origin_regex {pattern:?}: {error}"),
             }
         });
@@ -111,8 +114,9 @@ impl CompiledPolicy {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
-        self.origin_regex.as_ref().is_some_and(|regex| regex.is_match(origin))
-            || self.policy.origins.binary_search(&origin).is_ok()
+        // The exact list first: a binary search is cheaper than a regex run.
+        self.policy.origins.binary_search(&origin).is_ok()
+            || self.origin_regex.as_ref().is_some_and(|regex| regex.is_match(origin))
     }
 
     /// Whether `method` (from `Access-Control-Request-Method`) is allowed.
@@ -124,11 +128,22 @@ impl CompiledPolicy {
     }
 
     /// Whether one requested header name, already trimmed, is allowed,
-    /// ignoring ASCII case without allocating a lowercase copy.
+    /// ignoring ASCII case without allocating a lowercase copy: names up to
+    /// 64 bytes (all real ones) are lowercased on the stack and compared as
+    /// slices; longer ones byte by byte.
     fn allows_header(&self, name: &str) -> bool {
+        let headers = self.policy.headers;
+        let mut buffer = [0u8; 64];
+        if let Some(lowercase) = buffer.get_mut(..name.len()) {
+            lowercase.copy_from_slice(name.as_bytes());
+            lowercase.make_ascii_lowercase();
+            let lowercase = &*lowercase;
+            return headers
+                .binary_search_by(|allowed| allowed.as_bytes().cmp(lowercase))
+                .is_ok();
+        }
         let lowercase = || name.bytes().map(|b| b.to_ascii_lowercase());
-        self.policy
-            .headers
+        headers
             .binary_search_by(|allowed| allowed.bytes().cmp(lowercase()))
             .is_ok()
     }

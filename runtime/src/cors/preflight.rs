@@ -3,12 +3,17 @@
 use bytes::Bytes;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, VARY,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, VARY,
 };
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use super::CompiledPolicy;
-use crate::response::{TEXT_PLAIN, fixed};
+use crate::response::TEXT_PLAIN;
+
+/// Room for every header a preflight answer gets here (at most 7) and for
+/// those the layers outside add (request ID, security headers...), so the
+/// map is allocated once instead of grown twice.
+const PREFLIGHT_HEADERS_CAPACITY: usize = 12;
 
 pub(super) const ANY: HeaderValue = HeaderValue::from_static("*");
 pub(super) const TRUE: HeaderValue = HeaderValue::from_static("true");
@@ -42,8 +47,11 @@ pub(super) fn response<B: From<Bytes>>(
         (true, false, false) => (StatusCode::BAD_REQUEST, "Disallowed CORS method, headers"),
         (false, false, false) => (StatusCode::BAD_REQUEST, "Disallowed CORS origin, method, headers"),
     };
-    let mut response = fixed(status, TEXT_PLAIN, body);
+    let mut response = Response::new(B::from(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
     let headers = response.headers_mut();
+    *headers = HeaderMap::with_capacity(PREFLIGHT_HEADERS_CAPACITY);
+    headers.insert(CONTENT_TYPE, TEXT_PLAIN);
 
     // Starlette's `preflight_explicit_allow_origin`: the answer names the
     // origin, so caches must key on it.

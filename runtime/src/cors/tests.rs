@@ -309,3 +309,49 @@ fn an_invalid_regex_fails_at_start_up() {
     static BAD: CorsPolicy = wildcard(false, "GET", Some("(unclosed"));
     let _ = CorsLayer::new(&BAD);
 }
+
+/// 70 bytes: longer than the 64-byte buffer `allows_header` lowercases on
+/// the stack, so it takes the byte-by-byte path.
+const LONG_HEADER: &str = "x-a-header-name-longer-than-sixty-four-bytes-for-the-slow-path-000000";
+
+static LONG_HEADERS: CorsPolicy = CorsPolicy {
+    allow_all_origins: false,
+    origins: &["https://app.example.com"],
+    origin_regex: None,
+    allow_all_methods: false,
+    methods: &["GET"],
+    allow_all_headers: false,
+    headers: &[
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+        LONG_HEADER,
+    ],
+    allow_credentials: false,
+    expose_headers: None,
+    preflight_allow_methods: HeaderValue::from_static("GET"),
+    preflight_allow_headers: None,
+    max_age: HeaderValue::from_static("600"),
+};
+
+#[tokio::test]
+async fn header_names_of_any_length_are_compared_ignoring_case() {
+    assert!(LONG_HEADERS.headers.is_sorted());
+    let shouting = LONG_HEADER.to_ascii_uppercase();
+    let almost = format!("{}1", &LONG_HEADER[..LONG_HEADER.len() - 1]);
+    for (requested, allowed) in [
+        (format!("{LONG_HEADER}, Content-Type"), true),
+        (format!("{shouting},accept"), true),
+        (almost, false),
+        (format!("{LONG_HEADER}x"), false),
+    ] {
+        let response = answer(&LONG_HEADERS, preflight(APP, "GET", Some(&requested))).await;
+        let expected = if allowed {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        assert_eq!(response.status(), expected, "{requested}");
+    }
+}
