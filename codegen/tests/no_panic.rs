@@ -100,3 +100,44 @@ fn stray_characters_anywhere_are_handled() {
         }
     }
 }
+
+const ATTRIBUTE: &str = r#"
+    order = "as-written",
+    request_id(header = "x-request-id"),
+    access_log(exclude_paths = ["/health", "/docs/*"]),
+    trusted_host(allowed_hosts = ["api.example.com", "*.example.com"]),
+    https_redirect(trust_forwarded_proto = true),
+    security_headers(hsts(max_age = 31536000, include_subdomains = true, preload = true)),
+    cors(allow_origins = ["https://app.example.com"], allow_credentials = true, max_age = 600),
+    compression(minimum_size = 500, level = 6),
+    catch_panic,
+    block(user_agent_prefixes = ["BadBot"], status = 410),
+    rate_limit(requests = 120, per = "1m", key = "client_ip", trusted_proxies = ["10.0.0.0/8"]),
+    redirect_slashes(mode = "trim"),
+    session(secret_env = "SESSION_SECRET", same_site = "lax"),
+    jwt(secret_env = "JWT_SECRET", public_paths = ["/health"], leeway = 5),
+    custom(name = "audit", layer = tower::layer::util::Identity::new(), after = "jwt"),
+    timing(server_timing = true),
+"#;
+
+#[test]
+fn every_attribute_deletion_is_handled() {
+    use std::str::FromStr;
+    let item = quote::quote!(
+        fn app() -> Router {
+            Router::new()
+        }
+    );
+    let mut expanded = 0;
+    for (index, _) in ATTRIBUTE.char_indices() {
+        let mut mutated = ATTRIBUTE.to_string();
+        mutated.remove(index);
+        // Text that does not even lex never reaches a proc macro.
+        let Ok(tokens) = proc_macro2::TokenStream::from_str(&mutated) else {
+            continue;
+        };
+        let _ = strata_codegen::emit::attribute(tokens, item.clone());
+        expanded += 1;
+    }
+    assert!(expanded > 500, "{expanded}");
+}
