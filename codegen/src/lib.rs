@@ -9,6 +9,7 @@
 //! renders diagnostics).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "generate")]
 pub mod builder;
 pub mod diag;
 pub mod emit;
@@ -16,14 +17,17 @@ pub mod explain;
 pub mod lower;
 pub mod middleware;
 pub mod model;
+#[cfg(feature = "generate")]
 pub mod module;
 pub mod order;
 pub mod parse;
 pub mod render;
 pub mod rules;
+#[cfg(feature = "generate")]
 pub mod schema;
 pub mod tree;
 
+#[cfg(feature = "generate")]
 pub use builder::{BuildError, Builder};
 use diag::Diagnostics;
 use model::StackSpec;

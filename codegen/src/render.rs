@@ -124,6 +124,7 @@ fn snippet(out: &mut String, source: Source<'_>, loc: &Loc, label: Option<&str>)
     }
 }
 
+#[cfg(feature = "generate")]
 /// One JSON record per diagnostic: file, line, column, code, level, message,
 /// help and notes (each with its own line and column).
 pub fn json(source: Source<'_>, diagnostics: &Diagnostics) -> serde_json::Value {
