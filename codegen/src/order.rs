@@ -95,6 +95,31 @@ fn constraints(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Vec<Edge> {
         let Config::Custom(custom) = &layer.config else {
             continue;
         };
+        if let Some(reads) = &custom.reads_session {
+            let sessions: Vec<usize> = (0..spec.layers.len())
+                .filter(|&i| matches!(spec.layers[i].config, Config::Session(_)))
+                .collect();
+            if sessions.is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        ORDER,
+                        &reads.loc,
+                        format!(
+                            "`{}` reads the session, but the stack has no `session`",
+                            custom.display_name()
+                        ),
+                    )
+                    .help("add `session(secret_env = \"SESSION_SECRET\")`, or remove `reads_session`"),
+                );
+            }
+            for session in sessions {
+                edges.push(Edge {
+                    outer: session,
+                    inner: outer,
+                    why: Why::MustWrap("a layer that reads the session runs inside the session layer, which loads it"),
+                });
+            }
+        }
         for (key, target, is_before) in [("before", &custom.before, true), ("after", &custom.after, false)] {
             let Some(target) = target else { continue };
             let Some(other) = resolve(spec, &target.value) else {

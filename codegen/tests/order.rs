@@ -20,6 +20,8 @@ fn entry(name: &str, options: &[(&str, &str)]) -> Entry {
     for (key, value) in options {
         let value = if *key == "layer" {
             Spanned::new(Value::Expr(value.parse().unwrap()), loc())
+        } else if *key == "reads_session" {
+            Spanned::new(Value::Bool(value == &"true"), loc())
         } else {
             string(value)
         };
@@ -274,5 +276,44 @@ fn as_written_checks_custom_placements() {
     assert_eq!(
         messages(&error),
         ["S0702 `before = \"cors\"` puts `audit` outside `cors`, but it is written inside it"]
+    );
+}
+
+#[test]
+fn a_custom_that_reads_the_session_sits_inside_it() {
+    let reader = || {
+        entry(
+            "custom",
+            &[("name", "audit"), ("layer", "x::L"), ("reads_session", "true")],
+        )
+    };
+    // Canonical: custom ranks inside session anyway.
+    assert_eq!(
+        solve(false, vec![reader(), entry("session", &[])]).unwrap(),
+        ["session", "audit"]
+    );
+    // As written, the other way round, is an error naming both.
+    let error = solve(true, vec![reader(), entry("session", &[])]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `session` must be outside `audit`, but it is written inside it"]
+    );
+    // Asking to be outside the session it reads is a cycle.
+    let outside = entry(
+        "custom",
+        &[
+            ("name", "audit"),
+            ("layer", "x::L"),
+            ("reads_session", "true"),
+            ("before", "session"),
+        ],
+    );
+    let error = solve(false, vec![outside, entry("session", &[])]).unwrap_err();
+    assert!(messages(&error)[0].contains("cycle"), "{:?}", messages(&error));
+    // And reading a session the stack does not have is an error.
+    let error = solve(false, vec![reader()]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `audit` reads the session, but the stack has no `session`"]
     );
 }

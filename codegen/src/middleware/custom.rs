@@ -27,6 +27,9 @@ pub struct Custom {
     pub layer: Option<Spanned<TokenStream>>,
     pub before: Option<Spanned<String>>,
     pub after: Option<Spanned<String>>,
+    /// The layer reads `strata::Session`, so `session` must wrap it
+    /// (DESIGN's "session outside any custom that reads the session").
+    pub reads_session: Option<Spanned<bool>>,
 }
 
 impl Custom {
@@ -61,5 +64,6 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
         layer,
         before: reader.string("before"),
         after: reader.string("after"),
+        reads_session: reader.bool("reads_session").filter(|flag| flag.value),
     })
 }
