@@ -36,7 +36,7 @@ pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
     // The description comes from the attribute, or from the file it names.
     let (compiled, mut tokens) = match file_setting(&document) {
         Some(file) => match compile_file(&document, &file) {
-            Ok(result) => result,
+            Ok((compiled, tokens)) => (Some(compiled), tokens),
             Err(mut tokens) => {
                 tokens.extend(item);
                 return tokens;
@@ -83,7 +83,7 @@ fn file_setting(document: &crate::tree::Document) -> Option<Spanned<String>> {
 fn compile_file(
     document: &crate::tree::Document,
     file: &Spanned<String>,
-) -> Result<(Option<crate::Compiled>, TokenStream), TokenStream> {
+) -> Result<(crate::Compiled, TokenStream), TokenStream> {
     let span = file.loc.span();
     let fail = |message: String| Err(syn::Error::new(span, message).into_compile_error());
     if file.value.is_empty() {
@@ -139,7 +139,7 @@ fn compile_file(
     let mut tokens = diagnostics(&rendered);
     tokens.extend(quote_spanned!(span=> const _: &str = ::core::include_str!(#path_text);));
     match compiled {
-        Some(compiled) => Ok((Some(compiled), tokens)),
+        Some(compiled) => Ok((compiled, tokens)),
         None => Err(tokens),
     }
 }

@@ -2,15 +2,7 @@
 //! sits there, and the request and response paths; as text, Mermaid or DOT.
 
 use crate::Compiled;
-use crate::model::OrderMode;
 use std::fmt::Write as _;
-
-fn order_name(compiled: &Compiled) -> &'static str {
-    match compiled.spec.order {
-        OrderMode::Canonical => "canonical",
-        OrderMode::AsWritten => "as-written",
-    }
-}
 
 fn names(compiled: &Compiled) -> Vec<&str> {
     compiled.plan.layers.iter().map(|placed| placed.name.as_str()).collect()
@@ -24,7 +16,7 @@ pub fn text(compiled: &Compiled, source: &str) -> String {
         out,
         "{source}: {} layers, {} order, outermost first\n",
         layers.len(),
-        order_name(compiled)
+        compiled.spec.order.name()
     );
     let width = layers.iter().map(|l| l.name.len()).max().unwrap_or(0);
     for (depth, placed) in layers.iter().enumerate() {

@@ -19,6 +19,16 @@ pub enum OrderMode {
     AsWritten,
 }
 
+impl OrderMode {
+    /// The value of `order` that selects this mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderMode::Canonical => "canonical",
+            OrderMode::AsWritten => "as-written",
+        }
+    }
+}
+
 /// One middleware as written.
 #[derive(Clone, Debug)]
 pub struct Layer {

@@ -38,10 +38,7 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
         .iter()
         .map(|placed| context! { name => placed.name.clone(), reason => placed.reason.clone() })
         .collect();
-    let order = match compiled.spec.order {
-        crate::model::OrderMode::Canonical => "canonical",
-        crate::model::OrderMode::AsWritten => "as-written",
-    };
+    let order = compiled.spec.order.name();
     let mut environment = Environment::new();
     environment.set_auto_escape_callback(|_| AutoEscape::None);
     let rendered = environment
