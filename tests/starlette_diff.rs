@@ -229,13 +229,13 @@ fn is_cors(stack: &str) -> bool {
 // ---------------------------------------------------------------------------
 // The decisions: where strata knowingly answers differently from Starlette.
 
-/// A value a decision expects on one side.
+/// A value a decision expects on one side (normalised as in `observe`).
 #[derive(Debug)]
 enum Val {
-    /// Exactly this (after normalisation: see `Observed`).
     Is(&'static str),
     StartsWith(&'static str),
     Absent,
+    Any,
 }
 
 impl Val {
@@ -243,34 +243,193 @@ impl Val {
         match (self, value) {
             (Val::Is(want), Some(got)) => *want == got,
             (Val::StartsWith(prefix), Some(got)) => got.starts_with(prefix),
-            (Val::Absent, None) => true,
+            (Val::Absent, None) | (Val::Any, _) => true,
             _ => false,
         }
     }
 }
 
+/// One way strata knowingly answers differently from Starlette.
 struct Decision {
-    /// The stacks it covers.
     stacks: &'static [&'static str],
-    /// The request shape, in words (printed when the decision goes stale).
+    /// The request shape, in words; `applies` says it in code.
     when: &'static str,
     applies: fn(&Probe) -> bool,
-    /// The compared field (`status`, a header name, `body`).
-    field: &'static str,
+    /// The compared fields it covers (`status`, a header name, `body`).
+    fields: &'static [&'static str],
     strata: Val,
     starlette: Val,
     why: &'static str,
 }
 
-const EXPLICIT_ORIGIN_STACKS: &[&str] = &[
+const CORS_STACKS: &[&str] = &[
     "cors_explicit",
     "cors_default",
+    "cors_any",
+    "cors_any_plain",
     "cors_regex",
     "cors_methods_star",
     "cors_gzip",
 ];
+const GZIP_STACKS: &[&str] = &["gzip", "cors_gzip"];
+const WWW_STACKS: &[&str] = &["trusted_host", "host_then_https"];
+const HOST_STACKS: &[&str] = &[
+    "trusted_host",
+    "trusted_host_no_www",
+    "https_redirect",
+    "host_then_https",
+];
+const REDIRECT_STACKS: &[&str] = &["https_redirect", "host_then_https"];
 
-static DECISIONS: &[Decision] = &[];
+/// Host values that are not `name[:port]` or `[IPv6][:port]` (or no Host).
+const NOT_A_HOST: &[&str] = &[
+    "testserver:80@evil.com",
+    "[v1.foo]",
+    "[::1",
+    "[::1]evil.example.com",
+    "[::1]@attacker",
+    "[::1].",
+    "[::1]:evil",
+    "api_service/evil",
+    "api_service?evil",
+    "api_service#evil",
+    "api_service@attacker",
+    "api service",
+    "",
+];
+
+fn accept_encoding(probe: &Probe) -> Vec<&str> {
+    probe
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"))
+        .map(|(_, value)| value.as_str())
+        .collect()
+}
+
+fn absolute_form_for_host(probe: &Probe) -> bool {
+    probe.get("host") == Some("testserver")
+        && (probe.target.starts_with("http://testserver/") || probe.target.starts_with("https://testserver/"))
+}
+
+const ABSOLUTE_FORM: &str = "hyper parses the absolute form (RFC 9112 §3.2.2: a server MUST accept it) and \
+    strata routes its path; uvicorn (h11) hands the whole URL to the app as its path, so Starlette answers \
+    404, or redirects to `https://testserver/http://testserver/`";
+
+static DECISIONS: &[Decision] = &[
+    Decision {
+        stacks: CORS_STACKS,
+        when: "a handler fails (panic / unhandled exception): the 500",
+        applies: |probe| probe.target == "/error",
+        fields: &[
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-expose-headers",
+            "vary",
+        ],
+        strata: Val::Any,
+        starlette: Val::Absent,
+        why: "strata's catch_panic sits inside cors, so the page can read the 500 (DESIGN: inner error \
+              responses keep their CORS headers); Starlette's ServerErrorMiddleware answers outside \
+              every user middleware, so the browser hides its 500 behind a CORS error",
+    },
+    Decision {
+        stacks: GZIP_STACKS,
+        when: "Accept-Encoding: gzip;q=0 (the client refuses gzip)",
+        applies: |probe| accept_encoding(probe).iter().any(|value| value.contains("gzip;q=0")),
+        fields: &["content-encoding"],
+        strata: Val::Absent,
+        starlette: Val::Is("gzip"),
+        why: "q=0 means \"not acceptable\" (RFC 9110 §12.5.3); Starlette looks for the substring `gzip`",
+    },
+    Decision {
+        stacks: GZIP_STACKS,
+        when: "Accept-Encoding: `*`, `GZIP`, or gzip on a second Accept-Encoding line",
+        applies: |probe| {
+            let values = accept_encoding(probe);
+            values.len() > 1 || values.iter().any(|value| *value == "*" || *value == "GZIP")
+        },
+        fields: &["content-encoding"],
+        strata: Val::Is("gzip"),
+        starlette: Val::Absent,
+        why: "`*` accepts any coding, coding names are case-insensitive (RFC 9110 §12.5.3) and repeated \
+              field lines form one list (§5.3); Starlette searches the first line for the substring `gzip`",
+    },
+    Decision {
+        stacks: &["gzip"],
+        when: "Accept-Encoding: identity;q=0 on a response strata does not compress",
+        applies: |probe| accept_encoding(probe) == ["identity;q=0"],
+        fields: &["vary"],
+        strata: Val::Is("accept-encoding"),
+        starlette: Val::Absent,
+        why: "the client refused every coding strata could send; strata sends the body uncompressed \
+              rather than 406 (README decision) and says that the choice depended on Accept-Encoding",
+    },
+    Decision {
+        stacks: WWW_STACKS,
+        when: "the bare domain of an allowed www host (www redirect)",
+        applies: |probe| {
+            probe
+                .get("host")
+                .is_some_and(|host| host.to_ascii_lowercase().starts_with("example.com"))
+        },
+        fields: &["location"],
+        strata: Val::StartsWith("//www."),
+        starlette: Val::StartsWith("http://www."),
+        why: "README decision: a scheme-relative Location keeps the browser's scheme, which the app \
+              cannot know behind a TLS-terminating proxy",
+    },
+    Decision {
+        stacks: &["https_redirect"],
+        when: "a Host that is not a host (userinfo, path, query, fragment, space, IPvFuture, garbage \
+               after `]`), an empty Host, or none (HTTP/1.0)",
+        applies: |probe| probe.get("host").is_none_or(|host| NOT_A_HOST.contains(&host)),
+        fields: &["status"],
+        strata: Val::Is("400"),
+        starlette: Val::Is("307"),
+        why: "README decision: a redirect must never be built from a Host that is not a host; \
+              Starlette falls back to the server's own socket address (`https://127.0.0.1:PORT/`)",
+    },
+    Decision {
+        stacks: HOST_STACKS,
+        when: "an empty port (`testserver:`, `[::1]:`)",
+        applies: |probe| probe.get("host").is_some_and(|host| host.ends_with(':')),
+        fields: &["status", "location"],
+        strata: Val::Any,
+        starlette: Val::Any,
+        why: "RFC 3986 §3.2.3: `port = *DIGIT`, and an empty port means the scheme's default; \
+              Starlette's Host pattern needs a digit, so it refuses the host (400) or redirects to its \
+              own socket address",
+    },
+    Decision {
+        stacks: REDIRECT_STACKS,
+        when: "an upper-case host with a default port (`WWW.example.com:443`)",
+        applies: |probe| probe.get("host") == Some("WWW.example.com:443"),
+        fields: &["location"],
+        strata: Val::Is("https://WWW.example.com/"),
+        starlette: Val::Is("https://www.example.com/"),
+        why: "host names are case-insensitive (RFC 3986 §3.2.2); strata copies the host as sent, \
+              Starlette lower-cases it only when it drops a default port",
+    },
+    Decision {
+        stacks: &["trusted_host", "trusted_host_no_www"],
+        when: "an absolute-form request target naming the Host's authority (`GET http://testserver/`)",
+        applies: absolute_form_for_host,
+        fields: &["status"],
+        strata: Val::Is("200"),
+        starlette: Val::Is("404"),
+        why: ABSOLUTE_FORM,
+    },
+    Decision {
+        stacks: REDIRECT_STACKS,
+        when: "an absolute-form request target naming the Host's authority (`GET http://testserver/`)",
+        applies: absolute_form_for_host,
+        fields: &["location"],
+        strata: Val::Is("https://testserver/"),
+        starlette: Val::StartsWith("https://testserver/http"),
+        why: ABSOLUTE_FORM,
+    },
+];
 
 // ---------------------------------------------------------------------------
 // The corpus.
@@ -324,10 +483,6 @@ impl Probe {
 
     fn has(&self, name: &str) -> bool {
         self.get(name).is_some()
-    }
-
-    fn is_preflight(&self) -> bool {
-        self.method == "OPTIONS" && self.has("origin") && self.has("access-control-request-method")
     }
 
     fn wire(&self) -> Vec<u8> {
@@ -1221,7 +1376,7 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
         for disagreement in disagreements {
             let decision = DECISIONS.iter().position(|decision| {
                 decision.stacks.contains(&probe.stack)
-                    && decision.field == disagreement.field
+                    && decision.fields.contains(&disagreement.field.as_str())
                     && (decision.applies)(probe)
                     && decision.strata.matches(disagreement.strata.as_deref())
                     && decision.starlette.matches(disagreement.starlette.as_deref())
@@ -1255,8 +1410,8 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
         if *count == 0 {
             let _ = writeln!(
                 stale,
-                "  {:?} / {} / {}: strata {:?} vs starlette {:?} ({})",
-                decision.stacks, decision.when, decision.field, decision.strata, decision.starlette, decision.why
+                "  {:?} / {} / {:?}: strata {:?} vs starlette {:?}\n      ({})",
+                decision.stacks, decision.when, decision.fields, decision.strata, decision.starlette, decision.why
             );
         }
     }
