@@ -55,8 +55,22 @@ fn chunks() -> Body {
     ))
 }
 
+const HANDLER_BUG: &str = "a handler bug";
+
 async fn explode() -> &'static str {
-    panic!("a handler bug")
+    panic!("{HANDLER_BUG}")
+}
+
+/// The `/error` panics are expected (catch_panic turns them into 500s); the
+/// default hook would print a backtrace for each.
+fn quiet_expected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str);
+        if message != Some(HANDLER_BUG) {
+            default(info);
+        }
+    }));
 }
 
 fn handlers() -> Router {
@@ -1292,6 +1306,10 @@ fn start_starlette(stacks: &[&str]) -> Starlette {
 // ---------------------------------------------------------------------------
 // The test.
 
+/// How many disagreeing requests the failure message spells out, unless
+/// `STRATA_DIFF_LIMIT` says otherwise.
+const SHOWN: usize = 60;
+
 struct Outcome {
     probe: Probe,
     result: Result<Vec<Disagreement>, String>,
@@ -1300,6 +1318,7 @@ struct Outcome {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
     let started = Instant::now();
+    quiet_expected_panics();
     let names: Vec<&str> = STACKS.iter().map(|(name, _)| *name).collect();
     let starlette = start_starlette(&names);
     let mut addresses = BTreeMap::new();
@@ -1353,6 +1372,13 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
 
     let mut used = vec![0usize; DECISIONS.len()];
     let mut report = String::new();
+    let mut reported = 0;
+    let shown = std::env::var("STRATA_DIFF_LIMIT")
+        .ok()
+        .and_then(|limit| limit.parse().ok())
+        .unwrap_or(SHOWN);
+    // (stack, field) → how many answers disagree there, for the overview.
+    let mut overview: BTreeMap<(&str, String), usize> = BTreeMap::new();
     let mut undecided = 0;
     let mut decided = 0;
     let mut per_stack: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1362,6 +1388,7 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
             Ok(disagreements) => disagreements,
             Err(error) => {
                 undecided += 1;
+                *overview.entry((probe.stack, "(no answer)".into())).or_default() += 1;
                 let _ = writeln!(
                     report,
                     "\n[{}] {}  ({})\n      {error}",
@@ -1389,20 +1416,28 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
                 None => open.push(disagreement),
             }
         }
-        if !open.is_empty() {
-            undecided += open.len();
-            let _ = writeln!(report, "\n[{}] {}  ({})", probe.stack, probe.describe(), probe.source);
-            for Disagreement {
-                field,
-                strata,
-                starlette,
-            } in open
-            {
-                let _ = writeln!(
-                    report,
-                    "      {field}:\n          strata:    {strata:?}\n          starlette: {starlette:?}"
-                );
-            }
+        if open.is_empty() {
+            continue;
+        }
+        undecided += open.len();
+        for disagreement in &open {
+            *overview.entry((probe.stack, disagreement.field.clone())).or_default() += 1;
+        }
+        reported += 1;
+        if reported > shown {
+            continue;
+        }
+        let _ = writeln!(report, "\n[{}] {}  ({})", probe.stack, probe.describe(), probe.source);
+        for Disagreement {
+            field,
+            strata,
+            starlette,
+        } in open
+        {
+            let _ = writeln!(
+                report,
+                "      {field}:\n          strata:    {strata:?}\n          starlette: {starlette:?}"
+            );
         }
     }
     let mut stale = String::new();
@@ -1422,10 +1457,22 @@ async fn strata_answers_as_starlette_does_or_as_a_listed_decision() {
         DECISIONS.len(),
     );
     println!("{summary}");
+    if reported > shown {
+        let _ = writeln!(
+            report,
+            "\n… and {} more requests (STRATA_DIFF_LIMIT=<n> lists more; STRATA_DIFF_SHOW=<text> prints raw answers)",
+            reported - shown
+        );
+    }
+    let overview: String = overview
+        .iter()
+        .map(|((stack, field), count)| format!("  {stack:<36} {field:<36} {count}\n"))
+        .collect();
     assert!(
         undecided == 0 && stale.is_empty(),
         "\n{summary}\n\nDisagreements with Starlette {} that no decision covers \
-         (fix strata, or add a decision with its reason to DECISIONS):\n{report}\n\
+         (fix strata, or add a decision with its reason to DECISIONS), per stack and field:\n{overview}\
+         \nThe requests:\n{report}\n\
          Decisions that matched nothing (remove them):\n{stale}",
         pinned("starlette"),
     );
