@@ -2,7 +2,7 @@
 //! wrapped service; and diagnostics as `compile_error!`s on the user's tokens.
 
 use crate::diag::{Diagnostic, Diagnostics, Level};
-use crate::middleware::private;
+use crate::ir::private;
 use crate::tree::{Spanned, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};

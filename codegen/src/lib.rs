@@ -11,9 +11,11 @@
 
 #[cfg(feature = "generate")]
 pub mod builder;
+pub mod checks;
 pub mod diag;
 pub mod emit;
 pub mod explain;
+pub mod ir;
 pub mod lower;
 pub mod middleware;
 pub mod model;
@@ -21,6 +23,7 @@ pub mod model;
 pub mod module;
 pub mod order;
 pub mod parse;
+pub mod reader;
 pub mod render;
 pub mod rules;
 #[cfg(feature = "generate")]
