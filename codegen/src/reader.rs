@@ -168,7 +168,7 @@ impl<'a> Reader<'a> {
         let entry = self.take(key, Kind::Expr)?;
         match &entry.value.value {
             Value::Expr(tokens) => Some(Spanned::new(tokens.clone(), entry.value.loc.clone())),
-            Value::Str(text) => match syn::parse_str::<syn::Expr>(text) {
+            Value::Str(text) => match parse_expression(text) {
                 Ok(expr) => Some(Spanned::new(
                     quote::ToTokens::to_token_stream(&expr),
                     entry.value.loc.clone(),
@@ -180,7 +180,11 @@ impl<'a> Reader<'a> {
                             &entry.value.loc,
                             format!("`{}.{key}` is not a Rust expression: {error}", self.middleware),
                         )
-                        .help("write a Rust expression that builds a tower Layer, e.g. \"crate::audit::AuditLayer::new()\""),
+                        .help(if error.to_string().contains("longer than") || error.to_string().contains("deeper than") {
+                            crate::parse::limits::HELP
+                        } else {
+                            "write a Rust expression that builds a tower Layer, e.g. \"crate::audit::AuditLayer::new()\""
+                        }),
                     );
                     None
                 }
@@ -247,4 +251,24 @@ fn example_of(expected: &str) -> &'static str {
         "a non-negative integer" => "600",
         _ => "...",
     }
+}
+
+/// A Rust expression written as a string (TOML), within the limits of
+/// [`crate::parse::limits`]: lexed without recursion, measured, then parsed.
+fn parse_expression(text: &str) -> syn::Result<syn::Expr> {
+    use crate::parse::limits;
+    let tokens: TokenStream = syn::parse_str(text)?;
+    if limits::too_deep(&tokens).is_some() {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!("it nests deeper than {} levels of brackets", limits::MAX_DEPTH),
+        ));
+    }
+    if limits::token_count(tokens.clone(), limits::MAX_EXPR_TOKENS) > limits::MAX_EXPR_TOKENS {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!("it is longer than {} tokens", limits::MAX_EXPR_TOKENS),
+        ));
+    }
+    syn::parse2(tokens)
 }
