@@ -29,7 +29,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, VARY};
 use axum::response::AppendHeaders;
-use axum::routing::any;
+use axum::routing::{any, get};
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -106,6 +106,17 @@ fn handlers() -> Router {
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found") })
 }
 
+/// The routes of the `redirect_slashes` stack (app.py's SLASH_ROUTES): one
+/// declared without its slash, one with, one both ways, one with a parameter.
+fn slash_routes() -> Router {
+    Router::new()
+        .route("/users", get(|| async { "users" }))
+        .route("/dir/", get(|| async { "dir" }))
+        .route("/both", get(|| async { "both" }))
+        .route("/both/", get(|| async { "both/" }))
+        .route("/users/{id}", get(|| async { "user" }))
+}
+
 // ---------------------------------------------------------------------------
 // The strata stacks, one per Starlette twin in app.py's STACKS. `catch_panic`
 // stands for the ServerErrorMiddleware every Starlette app has.
@@ -178,6 +189,12 @@ fn gzip() -> Router {
     handlers()
 }
 
+/// Starlette's `Router(redirect_slashes=True)`, its default.
+#[strata::stack(redirect_slashes)]
+fn slashes() -> Router {
+    slash_routes()
+}
+
 #[strata::stack(trusted_host(allowed_hosts = ["testserver", "*.testserver", "www.example.com", "localhost", "Example.net"]))]
 fn trusted_host() -> Router {
     handlers()
@@ -212,6 +229,7 @@ const STACKS: &[(&str, Option<&str>)] = &[
     ("cors_methods_star", Some("https://example.org")),
     ("cors_gzip", Some("https://allowed.example")),
     ("gzip", None),
+    ("slashes", None),
     ("trusted_host", None),
     ("trusted_host_no_www", None),
     ("https_redirect", None),
@@ -228,6 +246,7 @@ async fn serve_strata(stack: &str) -> SocketAddr {
         "cors_methods_star" => support::serve(cors_methods_star()).await,
         "cors_gzip" => support::serve(cors_gzip()).await,
         "gzip" => support::serve(gzip()).await,
+        "slashes" => support::serve(slashes()).await,
         "trusted_host" => support::serve(trusted_host()).await,
         "trusted_host_no_www" => support::serve(trusted_host_no_www()).await,
         "https_redirect" => support::serve(https_redirect()).await,
@@ -378,6 +397,28 @@ static DECISIONS: &[Decision] = &[
         starlette: Val::Absent,
         why: "the client refused every coding strata could send; strata sends the body uncompressed \
               rather than 406 (README decision) and says that the choice depended on Accept-Encoding",
+    },
+    Decision {
+        stacks: &["slashes"],
+        when: "a path whose other form (slash added or removed) is a route",
+        applies: |_| true,
+        fields: &["location"],
+        strata: Val::StartsWith("/"),
+        starlette: Val::StartsWith("http://testserver/"),
+        why: "strata answers a relative reference (RFC 9110 §10.2.2): the client keeps the scheme and \
+              host it used; Starlette builds an absolute URL from the Host header and the scheme the \
+              server saw (`http` behind a TLS-terminating proxy)",
+    },
+    Decision {
+        stacks: &["slashes"],
+        when: "an encoded slash in the path (`/users/%2F`)",
+        applies: |probe| probe.target.contains("%2F"),
+        fields: &["status"],
+        strata: Val::Any,
+        starlette: Val::Is("307"),
+        why: "axum routes on the path as sent, where `%2F` is a character of a segment (RFC 3986 \
+              §2.2), so `/users/{id}` matches; the ASGI server decodes it into `/` before routing, so \
+              Starlette sees `/users//` and redirects it to `/users`",
     },
     Decision {
         stacks: WWW_STACKS,
@@ -973,6 +1014,42 @@ fn generated_hosts() -> Vec<Probe> {
     probes
 }
 
+/// Paths against routes declared with and without their slash (Starlette's
+/// router tests for redirect_slashes, as requests).
+fn slash_paths() -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for path in [
+        "/users",
+        "/users/",
+        "/users//",
+        "/users/?page=2",
+        "/dir",
+        "/dir/",
+        "/dir?x=1",
+        "/dir//",
+        "/both",
+        "/both/",
+        "/users/7",
+        "/users/7/",
+        "/missing",
+        "/missing/",
+        "/",
+        "//users/",
+        "/Users/",
+        "/users/%2F",
+    ] {
+        for method in ["GET", "HEAD", "POST"] {
+            probes.push(Probe::new(
+                "slashes",
+                "test_routing.py (redirect_slashes)",
+                method,
+                path,
+            ));
+        }
+    }
+    probes
+}
+
 fn corpus() -> Vec<Probe> {
     let mut probes = ported_cors();
     for (stack, allowed) in STACKS {
@@ -982,6 +1059,7 @@ fn corpus() -> Vec<Probe> {
     }
     probes.extend(ported_gzip());
     probes.extend(generated_gzip());
+    probes.extend(slash_paths());
     probes.extend(ported_hosts());
     probes.extend(generated_hosts());
     probes

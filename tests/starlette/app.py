@@ -33,7 +33,9 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.httpsredirect import HTTPSRedirectMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 BIG = "x" * 4000
@@ -78,6 +80,28 @@ async def handlers(scope: Scope, receive: Receive, send: Send) -> None:
     response = handler() if handler else PlainTextResponse("Not Found", status_code=404)
     await response(scope, receive, send)
 
+
+def text(body: str):
+    def endpoint(request: Request) -> Response:
+        return PlainTextResponse(body)
+
+    return endpoint
+
+
+# The `slashes` stack's app: a Router with redirect_slashes (its default) and
+# routes declared with and without their slash (starlette_diff.rs's slash_routes).
+SLASH_ROUTES = Router(
+    routes=[
+        Route("/users", text("users")),
+        Route("/dir/", text("dir")),
+        Route("/both", text("both")),
+        Route("/both/", text("both/")),
+        Route("/users/{id}", text("user")),
+    ]
+)
+
+# The app inside each stack's middleware, when not `handlers`.
+INNER: dict[str, ASGIApp] = {"slashes": SLASH_ROUTES}
 
 # Outermost first, as in `Starlette(middleware=[...])`.
 STACKS: dict[str, list[tuple[type, dict]]] = {
@@ -129,6 +153,7 @@ STACKS: dict[str, list[tuple[type, dict]]] = {
         (GZipMiddleware, dict(minimum_size=0)),
     ],
     "gzip": [(GZipMiddleware, dict(minimum_size=500))],
+    "slashes": [],
     "trusted_host": [
         (TrustedHostMiddleware, dict(allowed_hosts=["testserver", "*.testserver", "www.example.com", "localhost", "Example.net"]))
     ],
@@ -144,7 +169,7 @@ STACKS: dict[str, list[tuple[type, dict]]] = {
 
 
 def build(stack: str) -> ASGIApp:
-    app: ASGIApp = ExceptionMiddleware(handlers)
+    app: ASGIApp = ExceptionMiddleware(INNER.get(stack, handlers))
     for cls, options in reversed(STACKS[stack]):
         app = cls(app, **options)
     return ServerErrorMiddleware(app)
