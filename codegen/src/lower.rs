@@ -23,8 +23,10 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     }
     quote! {{
         #items
-        #private::ServiceBuilder::new()
-            #(.layer(#layers))*
-            .service(#inner)
+        #private::runtime::Stack::new(
+            #private::ServiceBuilder::new()
+                #(.layer(#layers))*
+                .service(#inner)
+        )
     }}
 }

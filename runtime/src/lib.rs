@@ -41,6 +41,7 @@ pub mod request_id;
 pub mod security_headers;
 pub mod session;
 pub mod short_circuit;
+pub mod stack;
 pub mod timing;
 pub mod trusted_host;
 
@@ -53,6 +54,7 @@ mod test_util;
 pub use jwt::Claims;
 pub use request_id::RequestId;
 pub use session::Session;
+pub use stack::Stack;
 
 /// Emitted by strata for a stack that uses a Redis backend: compiles to
 /// nothing with the `redis` feature, and to a readable error without it.
