@@ -17,6 +17,10 @@ pub const ORDER: &str = "S0702";
 pub const PATH_PATTERN: &str = "S0703";
 /// A value of the wrong type or outside its allowed set, or a required key missing.
 pub const WRONG_VALUE: &str = "S0704";
+/// A header name or value strata would send, taken from the description,
+/// that is not a valid one. Each middleware that sends such a header lists
+/// the rule with its own summary.
+pub const HEADER_VALUE: &str = "S0302";
 
 /// One check, as data.
 #[derive(Debug)]
@@ -97,6 +101,38 @@ fn check_path_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Why `value` cannot be sent as a header value, or `None`. The test is the
+/// one `HeaderValue::from_static` applies in the generated code (visible
+/// ASCII, space and tab), so a value that passes here cannot panic there;
+/// `HeaderValue::from_str` is laxer (it takes bytes 0x80–0xFF) and would let
+/// a curly quote through.
+pub fn header_value_problem(value: &str) -> Option<String> {
+    let bad = value.chars().find(|&c| !(c == '\t' || (' '..='~').contains(&c)))?;
+    Some(if bad.is_ascii() {
+        format!("contains the control character U+{:04X}", bad as u32)
+    } else {
+        format!("contains '{bad}' (U+{:04X}); header values are ASCII", bad as u32)
+    })
+}
+
+/// S0302 on `value` (the option `key`) when it cannot be sent as a header
+/// value; `help` says what to write instead. Returns whether it fired, so a
+/// rule about the value's meaning can stay quiet.
+pub fn header_value(key: &str, value: &Spanned<String>, help: &str, diagnostics: &mut Diagnostics) -> bool {
+    let Some(problem) = header_value_problem(&value.value) else {
+        return false;
+    };
+    diagnostics.push(
+        Diagnostic::error(
+            HEADER_VALUE,
+            &value.loc,
+            format!("`{key}` cannot be sent in a header: it {problem}"),
+        )
+        .help(help.to_string()),
+    );
+    true
+}
+
 /// Shared by every rule that takes a header name from the user.
 pub fn header_name(code: &'static str, key: &str, header: &Spanned<String>, diagnostics: &mut Diagnostics) {
     if http::HeaderName::from_bytes(header.value.as_bytes()).is_err() {
@@ -115,6 +151,25 @@ pub fn header_name(code: &'static str, key: &str, header: &Spanned<String>, diag
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn header_values_are_what_from_static_accepts() {
+        for good in ["default-src 'self'", "a\tb", " ~", ""] {
+            assert_eq!(header_value_problem(good), None, "{good:?}");
+            let _ = http::HeaderValue::from_static(Box::leak(good.to_string().into_boxed_str()));
+        }
+        for bad in ["default-src ’self’", "a\nb", "a\rb", "\u{7f}", "caf\u{e9}", "\0"] {
+            assert!(header_value_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            header_value_problem("default-src ’self’").as_deref(),
+            Some("contains '’' (U+2019); header values are ASCII")
+        );
+        assert_eq!(
+            header_value_problem("a\nb").as_deref(),
+            Some("contains the control character U+000A")
+        );
+    }
 
     #[test]
     fn codes_are_unique_per_rule_and_well_formed() {

@@ -18,7 +18,7 @@ pub static DEF: Def = Def {
     must_wrap_why: "the access log records the request ID, so the ID must be set first",
     read,
     rules: &[Rule {
-        code: rules::WRONG_VALUE,
+        code: rules::HEADER_VALUE,
         level: Level::Error,
         summary: "`request_id.header` is not a valid header name",
         check: Some(check_header),
@@ -53,7 +53,7 @@ fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
 fn check_header(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<RequestId>() {
         if let Some(header) = &config.header {
-            rules::header_name(rules::WRONG_VALUE, "request_id.header", header, diagnostics);
+            rules::header_name(rules::HEADER_VALUE, "request_id.header", header, diagnostics);
         }
     }
 }
