@@ -261,7 +261,8 @@ fn check_leeway(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 /// configured); tokens without `aud` pass whoever they were meant for.
 fn check_audience(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<Jwt>() {
-        if let (Some(file), None) = (&config.public_key_file, &config.audience) {
+        // With `secret_env` too, the entry is already an error (two keys).
+        if let (Some(file), None, None) = (&config.public_key_file, &config.audience, &config.secret_env) {
             diagnostics.push(
                 Diagnostic::warning(
                     NO_AUDIENCE,

@@ -231,7 +231,7 @@ fn vary_on_cookie(headers: &mut HeaderMap) {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|token| matches!(token.trim(), "*") || token.trim().eq_ignore_ascii_case("cookie"));
+        .any(|token| token.trim() == "*" || token.trim().eq_ignore_ascii_case("cookie"));
     if !covered {
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
