@@ -403,3 +403,33 @@ async fn audience_and_issuer_are_checked_when_configured_hs256_and_rs256() {
         }
     }
 }
+
+/// A policy built by hand, past the compile-time check (S0602): the runtime
+/// clamps `leeway` to 300 s, so jsonwebtoken never computes `now - leeway`
+/// below zero (a panic in debug builds, a wrapped "never expires" in release).
+#[tokio::test]
+async fn attack_a_hand_built_huge_leeway_is_clamped_to_five_minutes() {
+    use strata_runtime::jwt::{Algorithm, JwtLayer, JwtPolicy};
+    use strata_runtime::paths::PathList;
+    static DAY: JwtPolicy = JwtPolicy {
+        algorithms: &[Algorithm::HS256],
+        public_paths: PathList::EMPTY,
+        leeway: 100_000,
+        audience: None,
+        issuer: None,
+    };
+    static UNBOUNDED: JwtPolicy = JwtPolicy {
+        leeway: u64::MAX,
+        ..DAY
+    };
+    for policy in [&DAY, &UNBOUNDED] {
+        let layer = JwtLayer::with_secret(policy, SECRET, SECRET_VARIABLE).unwrap();
+        let address = serve(Router::new().route("/me", get(whoami)).layer(layer)).await;
+        // An hour past `exp`: far outside five minutes.
+        let response = get_me(address, &hs256(json!({"sub": "ann", "exp": now() - 3600}))).await;
+        assert_invalid(&response);
+        // Within five minutes it still passes.
+        let response = get_me(address, &hs256(json!({"sub": "ann", "exp": now() - 200}))).await;
+        assert_eq!(response.status, StatusCode::OK);
+    }
+}
