@@ -4,33 +4,16 @@
 //! the stack-wide ones live here. [`catalogue`] lists them all, and
 //! [`validate`] runs every check on a [`StackSpec`].
 
-use crate::diag::{Diagnostic, Diagnostics, Level};
+use crate::diag::{Diagnostics, Level};
 use crate::middleware::REGISTRY;
 use crate::model::StackSpec;
-use crate::tree::Spanned;
 
-/// The same middleware twice; an unknown middleware or key.
-pub const UNKNOWN_OR_DUPLICATE: &str = "S0701";
-/// An order constraint broken, or a cycle among `custom` placements.
-pub const ORDER: &str = "S0702";
-/// A path pattern without a leading `/`.
-pub const PATH_PATTERN: &str = "S0703";
-/// A value of the wrong type or outside its allowed set, or a required key missing.
-pub const WRONG_VALUE: &str = "S0704";
-/// A header name or value strata would send, taken from the description,
-/// that is not a valid one. Each middleware that sends such a header lists
-/// the rule with its own summary.
-pub const HEADER_VALUE: &str = "S0302";
-
-/// One check, as data.
-#[derive(Debug)]
-pub struct Rule {
-    pub code: &'static str,
-    pub level: Level,
-    pub summary: &'static str,
-    /// `None` for rules reported while reading the description or ordering it.
-    pub check: Option<fn(&StackSpec, &mut Diagnostics)>,
-}
+// The record, the codes and the shared validators live in a leaf module;
+// re-exported here, where the middleware modules have always found them.
+pub use crate::checks::{
+    HEADER_VALUE, ORDER, PATH_PATTERN, Rule, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name, header_value,
+    header_value_problem,
+};
 
 static STACK_RULES: &[Rule] = &[
     Rule {
@@ -49,7 +32,8 @@ static STACK_RULES: &[Rule] = &[
         code: PATH_PATTERN,
         level: Level::Error,
         summary: "a path pattern without a leading `/`",
-        check: Some(check_path_patterns),
+        // Reported while reading, by `Reader::paths`.
+        check: None,
     },
     Rule {
         code: WRONG_VALUE,
@@ -72,78 +56,6 @@ pub fn validate(spec: &StackSpec, diagnostics: &mut Diagnostics) {
         if let Some(check) = rule.check {
             check(spec, diagnostics);
         }
-    }
-}
-
-/// Paths are matched against the request path, which always starts with `/`;
-/// a pattern without one silently never matches, so a "public" path would be
-/// protected and an "excluded" path logged.
-fn check_path_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
-    for layer in &spec.layers {
-        for (key, list) in layer.config.path_lists() {
-            for pattern in &list.value {
-                if !pattern.value.starts_with('/') {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            PATH_PATTERN,
-                            &pattern.loc,
-                            format!(
-                                "path pattern \"{}\" in `{}.{key}` does not start with `/`",
-                                pattern.value,
-                                layer.config.def().name
-                            ),
-                        )
-                        .help(format!("write \"/{}\"", pattern.value.trim_start_matches('/'))),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Why `value` cannot be sent as a header value, or `None`. The test is the
-/// one `HeaderValue::from_static` applies in the generated code (visible
-/// ASCII, space and tab), so a value that passes here cannot panic there;
-/// `HeaderValue::from_str` is laxer (it takes bytes 0x80–0xFF) and would let
-/// a curly quote through.
-pub fn header_value_problem(value: &str) -> Option<String> {
-    let bad = value.chars().find(|&c| !(c == '\t' || (' '..='~').contains(&c)))?;
-    Some(if bad.is_ascii() {
-        format!("contains the control character U+{:04X}", bad as u32)
-    } else {
-        format!("contains '{bad}' (U+{:04X}); header values are ASCII", bad as u32)
-    })
-}
-
-/// S0302 on `value` (the option `key`) when it cannot be sent as a header
-/// value; `help` says what to write instead. Returns whether it fired, so a
-/// rule about the value's meaning can stay quiet.
-pub fn header_value(key: &str, value: &Spanned<String>, help: &str, diagnostics: &mut Diagnostics) -> bool {
-    let Some(problem) = header_value_problem(&value.value) else {
-        return false;
-    };
-    diagnostics.push(
-        Diagnostic::error(
-            HEADER_VALUE,
-            &value.loc,
-            format!("`{key}` cannot be sent in a header: it {problem}"),
-        )
-        .help(help.to_string()),
-    );
-    true
-}
-
-/// Shared by every rule that takes a header name from the user.
-pub fn header_name(code: &'static str, key: &str, header: &Spanned<String>, diagnostics: &mut Diagnostics) {
-    if http::HeaderName::from_bytes(header.value.as_bytes()).is_err() {
-        diagnostics.push(
-            Diagnostic::error(
-                code,
-                &header.loc,
-                format!("`{key}`: \"{}\" is not a valid header name", header.value),
-            )
-            .help("header names are letters, digits and `!#$%&'*+-.^_`|~`, e.g. \"x-request-id\""),
-        );
     }
 }
 
