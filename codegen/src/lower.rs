@@ -10,11 +10,18 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// What one middleware contributes: `static` items (its checked
-/// configuration) and the layer expressions, outermost first.
+/// configuration), the layer expressions, outermost first, and hooks on the
+/// user's `Router` itself.
 #[derive(Debug, Default)]
 pub struct Lowered {
     pub items: TokenStream,
     pub layers: Vec<TokenStream>,
+    /// Expressions that rebuild the user's router before any layer wraps it,
+    /// for middlewares that must see the routes (`redirect_slashes`): each
+    /// names the router built so far [`router_ident`] and evaluates to the
+    /// new one. The runtime's `route::Routes` bound makes a function that
+    /// does not return a `Router` a compile error.
+    pub router_hooks: Vec<TokenStream>,
 }
 
 impl Lowered {
@@ -22,6 +29,15 @@ impl Lowered {
         Lowered {
             items: TokenStream::new(),
             layers: vec![layer],
+            router_hooks: Vec::new(),
+        }
+    }
+
+    /// A hook on the user's router and no layer; see [`Lowered::router_hooks`].
+    pub fn router_hook(hook: TokenStream) -> Self {
+        Lowered {
+            router_hooks: vec![hook],
+            ..Lowered::default()
         }
     }
 
@@ -64,17 +80,34 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let private = private();
     let mut items = TokenStream::new();
     let mut layers = Vec::new();
+    let mut router_hooks = Vec::new();
     for placed in &plan.layers {
         let lowered = spec.layers[placed.layer].config.lower(cx);
         items.extend(lowered.items);
         layers.extend(lowered.layers);
+        router_hooks.extend(lowered.router_hooks);
     }
+    let inner = if router_hooks.is_empty() {
+        inner
+    } else {
+        let router = router_ident();
+        quote!({
+            let #router = #inner;
+            #(let #router = #router_hooks;)*
+            #router
+        })
+    };
     quote! {{
         #items
         #private::ServiceBuilder::new()
             #(.layer(#layers))*
             .service(#inner)
     }}
+}
+
+/// The name under which a router hook sees the router built so far.
+pub fn router_ident() -> proc_macro2::Ident {
+    quote::format_ident!("__strata_router")
 }
 
 /// A `PathList` literal: exact paths without their trailing slash, and the

@@ -94,12 +94,13 @@ const CANONICAL: &[&str] = &[
     "catch_panic",
     "block",
     "rate_limit",
-    "redirect_slashes",
     "session",
     "jwt",
     "api_key",
     "audit",
     "timing",
+    // In the router: acts where routing fails, inside every layer.
+    "redirect_slashes",
 ];
 
 #[test]

@@ -38,6 +38,7 @@ pub mod redirect_slashes;
 #[cfg(feature = "redis")]
 pub mod redis_backend;
 pub mod request_id;
+pub mod route;
 pub mod security_headers;
 pub mod session;
 pub mod short_circuit;
