@@ -99,8 +99,8 @@ fn media_type_problem(entry: &str) -> Option<(String, String)> {
     };
     if main_type == "*" {
         return Some((
-            "has a wildcard type, which would exclude every response of that subtype or all of them".into(),
-            "only the subtype can be `*` (\"video/*\"); to compress nothing, remove `compression`".into(),
+            "has a wildcard type, which never matches: only the subtype can be `*`".into(),
+            "write e.g. \"video/*\" for every video type; to compress nothing, remove `compression`".into(),
         ));
     }
     if !token(main_type) || !(subtype == "*" || token(subtype)) {
