@@ -52,8 +52,9 @@ impl RedirectSlashes {
             Some("trim") => quote!(Trim),
             _ => quote!(Redirect),
         };
-        let router = crate::lower::router_ident();
-        // Spanned on the key: a non-Router app is reported on `redirect_slashes`.
+        // Spanned on the key, the router included: a non-Router app is
+        // reported on `redirect_slashes`.
+        let router = proc_macro2::Ident::new(&crate::lower::router_ident().to_string(), self.at.span());
         Lowered::router_hook(quote_spanned!(self.at.span()=>
             #private::runtime::redirect_slashes::RedirectSlashes::new(
                 #private::runtime::redirect_slashes::SlashMode::#mode
