@@ -103,12 +103,12 @@ registry! {
     catch_panic => CatchPanic(CatchPanic),
     block => Block(Block),
     rate_limit => RateLimit(RateLimit),
-    redirect_slashes => RedirectSlashes(RedirectSlashes),
     session => Session(Session),
     jwt => Jwt(Jwt),
     api_key => ApiKey(ApiKey),
     custom => Custom(Custom),
     timing => Timing(Timing),
+    redirect_slashes => RedirectSlashes(RedirectSlashes),
 }
 
 /// Finds a middleware by its name or an alias.
