@@ -86,6 +86,10 @@ fn handlers() -> Router {
         .route("/png", any(|| async { ([(CONTENT_TYPE, "image/png")], big()) }))
         .route("/zip", any(|| async { ([(CONTENT_TYPE, "application/zip")], big()) }))
         .route(
+            "/grpc",
+            any(|| async { ([(CONTENT_TYPE, "application/grpc+proto")], big()) }),
+        )
+        .route(
             "/sse",
             any(|| async { ([(CONTENT_TYPE, "text/event-stream")], chunks()) }),
         )
@@ -189,6 +193,16 @@ fn gzip() -> Router {
     handlers()
 }
 
+#[strata::stack(compression(exclude_content_types = ["application/zip"]))]
+fn gzip_exclude_zip() -> Router {
+    handlers()
+}
+
+#[strata::stack(compression(exclude_content_types = []))]
+fn gzip_exclude_nothing() -> Router {
+    handlers()
+}
+
 /// Starlette's `Router(redirect_slashes=True)`, its default.
 #[strata::stack(redirect_slashes)]
 fn slashes() -> Router {
@@ -229,6 +243,8 @@ const STACKS: &[(&str, Option<&str>)] = &[
     ("cors_methods_star", Some("https://example.org")),
     ("cors_gzip", Some("https://allowed.example")),
     ("gzip", None),
+    ("gzip_exclude_zip", None),
+    ("gzip_exclude_nothing", None),
     ("slashes", None),
     ("trusted_host", None),
     ("trusted_host_no_www", None),
@@ -246,6 +262,8 @@ async fn serve_strata(stack: &str) -> SocketAddr {
         "cors_methods_star" => support::serve(cors_methods_star()).await,
         "cors_gzip" => support::serve(cors_gzip()).await,
         "gzip" => support::serve(gzip()).await,
+        "gzip_exclude_zip" => support::serve(gzip_exclude_zip()).await,
+        "gzip_exclude_nothing" => support::serve(gzip_exclude_nothing()).await,
         "slashes" => support::serve(slashes()).await,
         "trusted_host" => support::serve(trusted_host()).await,
         "trusted_host_no_www" => support::serve(trusted_host_no_www()).await,
@@ -304,7 +322,7 @@ const CORS_STACKS: &[&str] = &[
     "cors_methods_star",
     "cors_gzip",
 ];
-const GZIP_STACKS: &[&str] = &["gzip", "cors_gzip"];
+const GZIP_STACKS: &[&str] = &["gzip", "gzip_exclude_zip", "gzip_exclude_nothing", "cors_gzip"];
 const WWW_STACKS: &[&str] = &["trusted_host", "host_then_https"];
 const HOST_STACKS: &[&str] = &[
     "trusted_host",
@@ -419,6 +437,17 @@ static DECISIONS: &[Decision] = &[
         why: "axum routes on the path as sent, where `%2F` is a character of a segment (RFC 3986 \
               §2.2), so `/users/{id}` matches; the ASGI server decodes it into `/` before routing, so \
               Starlette sees `/users//` and redirects it to `/users`",
+    },
+    Decision {
+        stacks: &["gzip_exclude_zip", "gzip_exclude_nothing"],
+        when: "text/event-stream or gRPC with `exclude_content_types` replaced",
+        applies: |probe| probe.target == "/sse" || probe.target == "/grpc",
+        fields: &["content-encoding", "vary"],
+        strata: Val::Absent,
+        starlette: Val::Any,
+        why: "README decision: compressing them breaks streaming (a compressor holds events back \
+              until a block fills), so strata keeps them uncompressed whatever the list says; \
+              Starlette skips them only through its default list",
     },
     Decision {
         stacks: WWW_STACKS,
@@ -657,6 +686,7 @@ const GZIP_PATHS: &[&str] = &[
     "/svg",
     "/png",
     "/zip",
+    "/grpc",
     "/sse",
     "/stream",
     "/encoded",
@@ -916,6 +946,23 @@ fn ported_gzip() -> Vec<Probe> {
     ]
 }
 
+/// test_gzip.py's exclude_content_types cases: every path, compressible or
+/// not, on the stacks with their own list.
+fn exclude_gzip() -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for stack in ["gzip_exclude_zip", "gzip_exclude_nothing"] {
+        for path in GZIP_PATHS {
+            for encoding in ["gzip", "identity"] {
+                probes.push(
+                    Probe::new(stack, "test_gzip.py::test_gzip_*_exclude_content_types*", "GET", path)
+                        .header("Accept-Encoding", encoding),
+                );
+            }
+        }
+    }
+    probes
+}
+
 fn generated_gzip() -> Vec<Probe> {
     let mut probes = Vec::new();
     for encoding in ACCEPT_ENCODINGS {
@@ -1059,6 +1106,7 @@ fn corpus() -> Vec<Probe> {
     }
     probes.extend(ported_gzip());
     probes.extend(generated_gzip());
+    probes.extend(exclude_gzip());
     probes.extend(slash_paths());
     probes.extend(ported_hosts());
     probes.extend(generated_hosts());

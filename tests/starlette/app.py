@@ -64,6 +64,7 @@ HANDLERS = {
     "/svg": lambda: Response(BIG, media_type="image/svg+xml"),
     "/png": lambda: Response(BIG, media_type="image/png"),
     "/zip": lambda: Response(BIG, media_type="application/zip"),
+    "/grpc": lambda: Response(BIG, media_type="application/grpc+proto"),
     "/sse": lambda: StreamingResponse(chunks(), media_type="text/event-stream"),
     "/stream": lambda: StreamingResponse(chunks()),
     "/encoded": lambda: StreamingResponse(chunks(), headers={"Content-Encoding": "text"}),
@@ -153,6 +154,8 @@ STACKS: dict[str, list[tuple[type, dict]]] = {
         (GZipMiddleware, dict(minimum_size=0)),
     ],
     "gzip": [(GZipMiddleware, dict(minimum_size=500))],
+    "gzip_exclude_zip": [(GZipMiddleware, dict(exclude_content_types=("application/zip",)))],
+    "gzip_exclude_nothing": [(GZipMiddleware, dict(exclude_content_types=()))],
     "slashes": [],
     "trusted_host": [
         (TrustedHostMiddleware, dict(allowed_hosts=["testserver", "*.testserver", "www.example.com", "localhost", "Example.net"]))
