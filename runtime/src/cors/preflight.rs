@@ -81,10 +81,15 @@ pub(super) fn response<B: From<Bytes>>(cors: &CompiledPolicy, request: Preflight
             .is_ok_and(|list| list.split(',').all(|name| cors.allows_header(name.trim()))),
     };
     let private_network_ok = !request.private_network || policy.allow_private_network;
-    let failed = usize::from(!origin_ok) * ORIGIN_FAILED
-        | usize::from(!method_ok) * METHOD_FAILED
-        | usize::from(!headers_ok) * HEADERS_FAILED
-        | usize::from(!private_network_ok) * PRIVATE_NETWORK_FAILED;
+    let failed = [
+        (origin_ok, ORIGIN_FAILED),
+        (method_ok, METHOD_FAILED),
+        (headers_ok, HEADERS_FAILED),
+        (private_network_ok, PRIVATE_NETWORK_FAILED),
+    ]
+    .into_iter()
+    .filter(|(ok, _)| !ok)
+    .fold(0, |failed, (_, bit)| failed | bit);
     let status = if failed == 0 {
         StatusCode::OK
     } else {
