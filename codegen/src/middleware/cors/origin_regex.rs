@@ -70,6 +70,9 @@ const DOT_STAND_INS: [char; 2] = ['x', '-'];
 const MAX_SAMPLES: usize = 32;
 /// A repetition longer than this yields no sample (no host label needs it).
 const MAX_SAMPLE_REPEAT: u32 = 64;
+/// A sample longer than this is dropped: no origin is (a host name has at
+/// most 253 bytes), and nested repetitions must not build megabytes.
+const MAX_SAMPLE_LEN: usize = 300;
 
 /// The first origin `regex` admits that nobody meant, probing as follows.
 ///
@@ -238,7 +241,9 @@ fn samples(tree: &Hir, repeated: bool) -> Vec<String> {
             let mut out = Vec::new();
             for &count in counts {
                 for sample in &inner {
-                    out.push(sample.repeat(count as usize));
+                    if sample.len().saturating_mul(count as usize) <= MAX_SAMPLE_LEN {
+                        out.push(sample.repeat(count as usize));
+                    }
                 }
             }
             out.dedup();
@@ -252,6 +257,7 @@ fn samples(tree: &Hir, repeated: bool) -> Vec<String> {
                 out = out
                     .iter()
                     .flat_map(|head| tails.iter().map(move |tail| format!("{head}{tail}")))
+                    .filter(|sample| sample.len() <= MAX_SAMPLE_LEN)
                     .take(MAX_SAMPLES)
                     .collect();
             }
@@ -431,6 +437,22 @@ mod tests {
             "https://[a-z.]+\\.example\\.com"
         );
         assert_eq!(escape_lone_dots("https://.*\\.a.b"), "https://.*\\.a\\.b");
+    }
+
+    #[test]
+    fn nested_repetitions_and_wide_alternations_stay_cheap() {
+        let started = std::time::Instant::now();
+        for pattern in [
+            "(a{64}){64}{64}",
+            "((((((((x|y|z){2}){2}){2}){2}){2}){2}){2})",
+            "(a|b|c|d|e|f|g|h)(a|b|c|d|e|f|g|h)(a|b|c|d|e|f|g|h)(a|b|c|d|e|f|g|h)",
+            "\\w+\\.\\w+",
+        ] {
+            if let Ok(regex) = OriginRegex::new(pattern) {
+                let _ = unmeant_origin(&regex, &["https://app.example.com"]);
+            }
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
