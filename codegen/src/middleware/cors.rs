@@ -287,9 +287,16 @@ fn check_regex(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 /// With credentials, every origin the regex admits can read the user's data
 /// with their cookies. Patterns are easy to get subtly wrong (an unescaped
 /// `.`, a `.*` that lets the host run on), and Starlette's `fullmatch` does
-/// not save them, so the pattern is probed with origins nobody means; how
-/// the probes are derived from the pattern itself is documented on
-/// [`origin_regex::unmeant_origin`].
+/// not save them, so the compiled pattern is probed with origins nobody
+/// means. The method, in full on [`origin_regex::unmeant_origin`]: the
+/// intended origins are the listed ones plus samples generated from the
+/// pattern's own syntax tree (regex-syntax HIR: literals as written, each
+/// alternative, optional parts absent and present, a lone class that admits
+/// `.` read as the `.` the user meant); the probes are `null` and hosts
+/// under the reserved `.invalid`, then each intended origin with one `.` of
+/// its host replaced by `x` or `-` so that the host leaves its registrable
+/// domain, then `evil` before that domain, then `.evil.invalid` after the
+/// host. The first probe the full-match regex admits is the error.
 fn check_regex_admits(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for cors in spec.each::<Cors>() {
         let (Some(credentials), Some(pattern)) = (cors.credentials(), &cors.allow_origin_regex) else {
