@@ -2,7 +2,7 @@
 //! wrapped service; and diagnostics as `compile_error!`s on the user's tokens.
 
 use crate::diag::{Diagnostic, Diagnostics, Level};
-use crate::middleware::private;
+use crate::ir::private;
 use crate::tree::{Spanned, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -13,6 +13,10 @@ use syn::spanned::Spanned as _;
 /// function unchanged, so the rest of the crate does not fill with
 /// follow-on errors.
 pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
+    crate::parse::limits::with_stack(|| expand(attribute, item))
+}
+
+fn expand(attribute: TokenStream, item: TokenStream) -> TokenStream {
     let function: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(error) => {

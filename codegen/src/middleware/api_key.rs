@@ -1,7 +1,7 @@
 //! `api_key`: requests must present one of the keys from the environment.
 
-use super::{Config, Def, env_name_problem, header_name_tokens, private, startup};
-use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
+use super::{Config, Def, header_name_tokens, private, startup};
+use crate::diag::{Diagnostics, Level, Loc};
 use crate::lower::{Cx, Lowered, path_list};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
@@ -15,6 +15,9 @@ pub static DEF: Def = Def {
     why: "auth runs inside the limits that guard it from brute force, and after the session exists (just inside `jwt` when both are used, so the written order never decides)",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"keys_env = "API_KEYS""#,
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,
@@ -38,7 +41,7 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
     Config::ApiKey(ApiKey {
         header,
         keys_env,
-        public_paths: reader.strings("public_paths"),
+        public_paths: reader.paths("public_paths"),
     })
 }
 
@@ -74,19 +77,5 @@ fn check_names(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Shared by every `*_env` option: a name no shell can export is a
-/// start-up failure waiting to happen.
-pub(crate) fn check_env_name(key: &str, variable: &Spanned<String>, diagnostics: &mut Diagnostics) {
-    if let Some(problem) = env_name_problem(&variable.value) {
-        diagnostics.push(
-            Diagnostic::error(
-                rules::WRONG_VALUE,
-                &variable.loc,
-                format!("`{key}` names \"{}\", which {problem}", variable.value),
-            )
-            .help(format!(
-                "`{key}` is the name of an environment variable, e.g. \"API_KEYS\"; the secret itself stays out of the code"
-            )),
-        );
-    }
-}
+// Moved to the leaf `checks`; this path stays for the other middlewares.
+pub(crate) use crate::checks::check_env_name;

@@ -24,6 +24,9 @@ pub static DEF: Def = Def {
     why: "auth runs inside the limits that guard it from brute force, and after the session exists",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"secret_env = "JWT_SECRET""#,
     read,
     rules: &[
         Rule {
@@ -60,7 +63,7 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
         secret_env: reader.string("secret_env"),
         public_key_file: reader.string("public_key_file"),
         algorithms: reader.strings("algorithms"),
-        public_paths: reader.strings("public_paths"),
+        public_paths: reader.paths("public_paths"),
         leeway: reader.uint("leeway").map_or(0, |l| l.value),
         audience: reader.string("audience"),
         issuer: reader.string("issuer"),

@@ -16,6 +16,9 @@ pub static DEF: Def = Def {
     why: "the ID exists before anything can answer, so every response and log line carries it",
     must_wrap: &["access_log"],
     must_wrap_why: "the access log records the request ID, so the ID must be set first",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,

@@ -32,6 +32,9 @@ pub static DEF: Def = Def {
     why: "outside everything that answers, so every response carries the headers, errors and redirects included",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[
         Rule {

@@ -25,6 +25,9 @@ pub static DEF: Def = Def {
     why: "the session exists before auth reads it",
     must_wrap: &["jwt"],
     must_wrap_why: "auth and the layers after it read the session, so it must exist before they run",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"secret_env = "SESSION_SECRET""#,
     read,
     rules: &[
         Rule {

@@ -18,6 +18,9 @@ pub static DEF: Def = Def {
     why: "bad hosts are refused before any work and before a redirect echoes the Host",
     must_wrap: &["https_redirect"],
     must_wrap_why: "a redirect built from an untrusted Host header sends users to the attacker's host",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"allowed_hosts = ["localhost"]"#,
     read,
     rules: &[Rule {
         code: MALFORMED_HOSTS,
