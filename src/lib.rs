@@ -32,6 +32,7 @@
 
 pub use strata_macros::stack;
 pub use strata_runtime::Claims;
+pub use strata_runtime::proxy::{ClientInfo, Scheme};
 pub use strata_runtime::RequestId;
 pub use strata_runtime::Session;
 pub use strata_runtime::env::MissingEnv;

@@ -38,6 +38,7 @@ fn entry(name: &str, options: &[(&str, &str)]) -> Entry {
         "session" => &[("secret_env", Value::Str("SESSION_SECRET".into()))][..],
         "jwt" => &[("secret_env", Value::Str("JWT_SECRET".into()))][..],
         "api_key" => &[("keys_env", Value::Str("API_KEYS".into()))][..],
+        "proxy" => &[("trusted_proxies", Value::Array(vec![string("10.0.0.0/8")]))][..],
         _ => &[],
     };
     for (key, value) in required {
@@ -84,6 +85,7 @@ fn audit() -> Entry {
 
 /// The canonical order of DESIGN.md, every middleware.
 const CANONICAL: &[&str] = &[
+    "proxy",
     "request_id",
     "access_log",
     "trusted_host",
@@ -133,6 +135,7 @@ fn every_canonical_position_from_any_written_order() {
         "catch_panic",
         "https_redirect",
         "api_key",
+        "proxy",
         "access_log",
     ];
     assert_eq!(solve(false, build(&shuffled)).unwrap(), CANONICAL);
@@ -175,6 +178,10 @@ fn as_written_enforces_every_hard_constraint() {
         ("cors", "jwt"),
         ("cors", "api_key"),
         ("session", "jwt"),
+        ("proxy", "trusted_host"),
+        ("proxy", "https_redirect"),
+        ("proxy", "rate_limit"),
+        ("proxy", "access_log"),
     ];
     for (outer, inner) in constraints {
         let error = solve(true, vec![entry(inner, &[]), entry(outer, &[])]).unwrap_err();
@@ -315,5 +322,62 @@ fn a_custom_that_reads_the_session_sits_inside_it() {
     assert_eq!(
         messages(&error),
         ["S0702 `audit` reads the session, but the stack has no `session`"]
+    );
+}
+
+#[test]
+fn a_limit_keyed_on_an_identity_sits_just_inside_its_auth_layer() {
+    let keyed = |key: &str| entry("rate_limit", &[("key", key)]);
+    // Canonical: after jwt / api_key, before custom layers and timing; other
+    // keys keep the rank of rate_limit.
+    for (key, auth) in [("jwt:sub", "jwt"), ("api_key", "api_key")] {
+        let written = vec![
+            entry("timing", &[]),
+            audit(),
+            keyed(key),
+            entry(auth, &[]),
+            entry("session", &[]),
+            entry("cors", &[]),
+        ];
+        assert_eq!(
+            solve(false, written).unwrap(),
+            ["cors", "session", auth, "rate_limit", "audit", "timing"],
+            "{key}"
+        );
+    }
+    let both = vec![keyed("jwt:sub"), entry("api_key", &[]), entry("jwt", &[])];
+    assert_eq!(solve(false, both).unwrap(), ["jwt", "api_key", "rate_limit"]);
+    let by_address = vec![entry("jwt", &[]), keyed("client_ip"), entry("session", &[])];
+    assert_eq!(solve(false, by_address).unwrap(), ["rate_limit", "session", "jwt"]);
+    // explain says why.
+    let (compiled, _) = compile(&document(false, vec![keyed("jwt:sub"), entry("jwt", &[])]));
+    let reason = &compiled.unwrap().plan.layers[1].reason;
+    assert!(reason.contains("inside the auth layer that verifies it"), "{reason}");
+
+    // As written, the auth layer must wrap the limit it feeds.
+    let error = solve(true, vec![keyed("jwt:sub"), entry("jwt", &[])]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `jwt` must be outside `rate_limit`, but it is written inside it"]
+    );
+    let error = solve(true, vec![keyed("api_key"), entry("api_key", &[])]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `api_key` must be outside `rate_limit`, but it is written inside it"]
+    );
+    assert_eq!(
+        solve(true, vec![entry("jwt", &[]), keyed("jwt:sub")]).unwrap(),
+        ["jwt", "rate_limit"]
+    );
+}
+
+#[test]
+fn proxy_explains_its_place() {
+    let (compiled, _) = compile(&document(false, vec![entry("trusted_host", &[]), entry("proxy", &[])]));
+    let plan = compiled.unwrap().plan;
+    assert_eq!(plan.layers[0].name, "proxy");
+    assert_eq!(
+        plan.layers[0].reason,
+        "every layer that reads the client's address, scheme or host sees the resolved ones"
     );
 }

@@ -12,6 +12,7 @@ pub mod cors;
 pub mod custom;
 pub mod https_redirect;
 pub mod jwt;
+pub mod proxy;
 pub mod rate_limit;
 pub mod redirect_slashes;
 pub mod request_id;
@@ -47,6 +48,7 @@ pub struct Def {
 
 /// Every middleware strata knows, in canonical order.
 pub static REGISTRY: &[&Def] = &[
+    &proxy::DEF,
     &request_id::DEF,
     &access_log::DEF,
     &trusted_host::DEF,
@@ -76,6 +78,7 @@ pub fn lookup(name: &str) -> Option<&'static Def> {
 /// The typed options of one middleware.
 #[derive(Clone, Debug)]
 pub enum Config {
+    Proxy(proxy::Proxy),
     RequestId(request_id::RequestId),
     AccessLog(access_log::AccessLog),
     TrustedHost(trusted_host::TrustedHost),
@@ -97,6 +100,7 @@ pub enum Config {
 impl Config {
     pub fn def(&self) -> &'static Def {
         match self {
+            Config::Proxy(_) => &proxy::DEF,
             Config::RequestId(_) => &request_id::DEF,
             Config::AccessLog(_) => &access_log::DEF,
             Config::TrustedHost(_) => &trusted_host::DEF,
@@ -118,6 +122,7 @@ impl Config {
 
     pub fn lower(&self, cx: &Cx) -> Lowered {
         match self {
+            Config::Proxy(m) => m.lower(cx),
             Config::RequestId(m) => m.lower(cx),
             Config::AccessLog(m) => m.lower(cx),
             Config::TrustedHost(m) => m.lower(cx),
@@ -141,6 +146,7 @@ impl Config {
     pub fn path_lists(&self) -> Vec<(&'static str, &Spanned<Vec<Spanned<String>>>)> {
         match self {
             Config::AccessLog(m) => m.exclude_paths.iter().map(|p| ("exclude_paths", p)).collect(),
+            Config::TrustedHost(m) => m.exempt_paths.iter().map(|p| ("exempt_paths", p)).collect(),
             Config::RateLimit(m) => m.exempt_paths.iter().map(|p| ("exempt_paths", p)).collect(),
             Config::Jwt(m) => m.public_paths.iter().map(|p| ("public_paths", p)).collect(),
             Config::ApiKey(m) => m.public_paths.iter().map(|p| ("public_paths", p)).collect(),
@@ -169,6 +175,7 @@ macro_rules! from_config {
 }
 
 from_config! {
+    Proxy => proxy::Proxy,
     RequestId => request_id::RequestId,
     AccessLog => access_log::AccessLog,
     TrustedHost => trusted_host::TrustedHost,
