@@ -32,10 +32,10 @@
 
 pub use strata_macros::stack;
 pub use strata_runtime::Claims;
-pub use strata_runtime::proxy::{ClientInfo, Scheme};
 pub use strata_runtime::RequestId;
 pub use strata_runtime::Session;
 pub use strata_runtime::env::MissingEnv;
+pub use strata_runtime::proxy::{ClientInfo, Scheme};
 
 /// Brings in the stack module that build.rs generated with
 /// `strata_codegen::Builder` (the prost-build convention): its `stack(app)`
