@@ -280,9 +280,13 @@ fn check_key_source(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                 if spec.layers.iter().any(|layer| layer.config.def().name == auth) {
                     continue;
                 }
-                let add = match auth {
-                    "api_key" => "api_key(keys_env = \"API_KEYS\")",
-                    _ => "jwt(secret_env = \"JWT_SECRET\")",
+                let option = match auth {
+                    "api_key" => "keys_env = \"API_KEYS\"",
+                    _ => "secret_env = \"JWT_SECRET\"",
+                };
+                let add = match key.loc {
+                    Loc::Span(_) => format!("{auth}({option})"),
+                    Loc::Bytes(_) => format!("an [{auth}] table with {option}"),
                 };
                 diagnostics.push(
                     Diagnostic::error(
