@@ -232,3 +232,42 @@ async fn hops_believe_the_nth_address_from_the_right_and_a_short_chain_nothing()
     .await;
     assert_eq!(response.text(), "ip=127.0.0.1 scheme=http host=localhost forwarded=[]");
 }
+
+/// The test recipe without sockets: axum's `MockConnectInfo` stands in for
+/// the peer, and `proxy` treats it exactly like a real connection.
+#[tokio::test]
+async fn mock_connect_info_is_the_peer_under_oneshot() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use http_body_util::BodyExt;
+    use tower::{Layer, ServiceExt};
+
+    let call = |peer: &str| {
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        let service = MockConnectInfo(peer).layer(trusting());
+        let request = axum::http::Request::builder()
+            .uri("/whoami")
+            .header("host", "internal")
+            .header("x-forwarded-for", "198.51.100.4")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-host", "api.example.com")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        async move {
+            let response = service.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (status, text) = call("10.1.2.3:5000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.starts_with("ip=198.51.100.4 scheme=https host=api.example.com"),
+        "{text}"
+    );
+    // An untrusted mock peer: its X-Forwarded-Host is not believed, and its
+    // own Host is not ours.
+    let (status, text) = call("203.0.113.9:5000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(text, "Invalid host header");
+}

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::Request;
 use http::request::Parts;
@@ -103,11 +104,15 @@ impl ClientInfo {
     }
 }
 
-/// The peer address axum's `ConnectInfo` (or `MockConnectInfo`) recorded.
+/// The peer address axum's `ConnectInfo` recorded, or, in tests, the one
+/// axum's `MockConnectInfo` layer stands in with (it stores itself, not a
+/// `ConnectInfo`, which its extractor then falls back to).
 pub(crate) fn peer(extensions: &http::Extensions) -> Option<IpAddr> {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_canonical())
+    let address = match extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(address)) => address,
+        None => &extensions.get::<MockConnectInfo<SocketAddr>>()?.0,
+    };
+    Some(address.ip().to_canonical())
 }
 
 /// The client's address for the layers that key or log by it: the one a

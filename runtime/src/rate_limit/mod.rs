@@ -156,7 +156,8 @@ fn no_client_address<B: From<Bytes>>() -> Response<B> {
     tracing::error!(
         target: "strata::rate_limit",
         "rate_limit keys by client IP but the request has no peer address: serve the app with \
-         `into_make_service_with_connect_info::<SocketAddr>()`"
+         `into_make_service_with_connect_info::<SocketAddr>()`, or wrap it in axum's \
+         `MockConnectInfo` layer in tests"
     );
     fixed(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -199,3 +199,24 @@ async fn jwt_claims_key_each_subject() {
     let requests = (0..4).map(|_| request(Some("9.9.9.9:1"), "/", &[])).collect();
     assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429]);
 }
+
+#[tokio::test]
+async fn mock_connect_info_is_a_peer_too() {
+    let layer = RateLimitLayer::new(&POLICY);
+    let mock = |peer: &str| {
+        let mut request = request(None, "/", &[]);
+        let address: SocketAddr = peer.parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::connect_info::MockConnectInfo(address));
+        request
+    };
+    let requests = vec![
+        mock("1.2.3.4:1"),
+        mock("1.2.3.4:2"),
+        mock("1.2.3.4:3"),
+        mock("1.2.3.4:4"),
+        mock("5.6.7.8:1"),
+    ];
+    assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429, 200]);
+}
