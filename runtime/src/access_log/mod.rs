@@ -16,8 +16,8 @@
 //! - `duration_ms`: milliseconds (`f64`) from entering this layer to the head;
 //! - `client_ip`: the client's address as a `proxy` layer outside resolved it
 //!   ([`ClientInfo`](crate::ClientInfo)), else the peer IP from axum's
-//!   `ConnectInfo<SocketAddr>`; absent when neither knows it (the app is not
-//!   served with `into_make_service_with_connect_info`).
+//!   `ConnectInfo<SocketAddr>` (or `MockConnectInfo`); absent when neither
+//!   knows it (the app is not served with `into_make_service_with_connect_info`).
 //!
 //! If the inner service fails instead (an `Err`, which axum routers never
 //! return), the event is a `tracing::warn!` with the same fields except

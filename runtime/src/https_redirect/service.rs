@@ -45,7 +45,7 @@ where
 fn redirect<B: From<Bytes>, R>(request: &Request<R>, status: StatusCode) -> Option<Response<B>> {
     let own = requested_host(request).ok()?;
     let sent = match request.extensions().get::<ClientInfo>() {
-        Some(client) => client.host.as_deref(),
+        Some(client) => client.host.as_deref().or(own),
         None => own,
     }?;
     let host = parse_host(sent)?;

@@ -94,7 +94,11 @@ impl ClientInfo {
     /// HTTP; the host is the request's own.
     pub(crate) fn of_connection(extensions: &http::Extensions, host: Option<&str>) -> Self {
         if let Some(info) = extensions.get::<ClientInfo>() {
-            return info.clone();
+            return ClientInfo {
+                ip: info.ip.or_else(|| peer(extensions)),
+                scheme: info.scheme,
+                host: info.host.clone().or_else(|| host.map(str::to_owned)),
+            };
         }
         ClientInfo {
             ip: peer(extensions),

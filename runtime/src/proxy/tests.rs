@@ -130,7 +130,7 @@ async fn a_clientinfo_from_a_tls_server_is_the_connection() {
     request.extensions_mut().insert(ClientInfo {
         ip: Some("203.0.113.9".parse().unwrap()),
         scheme: Scheme::Https,
-        host: Some("a.test".into()),
+        host: None,
     });
     let inner = service_fn(|request: Request<Body>| async move {
         Ok::<_, std::convert::Infallible>(Response::new(request.extensions().get::<ClientInfo>().cloned()))
@@ -141,5 +141,12 @@ async fn a_clientinfo_from_a_tls_server_is_the_connection() {
         .await
         .unwrap()
         .into_body();
-    assert_eq!(info.map(|info| info.scheme), Some(Scheme::Https));
+    let info = info.expect("ClientInfo published");
+    assert_eq!(info.scheme, Scheme::Https);
+    assert_eq!(info.ip, Some("203.0.113.9".parse().unwrap()));
+    assert_eq!(
+        info.host.as_deref(),
+        Some("a.test"),
+        "the request's own host fills the gap"
+    );
 }

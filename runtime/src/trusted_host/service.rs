@@ -55,7 +55,7 @@ fn refusal<B: From<Bytes>, R>(policy: &TrustedHostPolicy, request: &Request<R>) 
         return Some(invalid_host());
     };
     let sent = match request.extensions().get::<ClientInfo>() {
-        Some(client) => client.host.as_deref(),
+        Some(client) => client.host.as_deref().or(own),
         None => own,
     };
     let exempt = policy.exempt_paths.matches(request.uri().path());
