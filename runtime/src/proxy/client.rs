@@ -64,7 +64,7 @@ impl Scheme {
 /// ```
 /// use axum::{routing::get, Router};
 ///
-/// async fn whoami(client: strata::ClientInfo) -> String {
+/// async fn whoami(client: strata_runtime::ClientInfo) -> String {
 ///     format!("{:?} over {}", client.ip, client.scheme.as_str())
 /// }
 ///
