@@ -109,3 +109,50 @@ async fn each_gate_answers_in_canonical_order() {
     let response = send(address, empty(secure("/public"))).await;
     assert_eq!(response.text(), "public");
 }
+
+/// The middlewares a `#[strata::stack(...)]` attribute in `source` names.
+fn stack_entries(source: &str) -> Vec<String> {
+    let Some(start) = source.find("#[strata::stack(") else {
+        return Vec::new();
+    };
+    let attribute = &source[start + "#[strata::stack(".len()..];
+    let attribute = &attribute[..attribute.find("\n)]").unwrap_or(attribute.len())];
+    attribute
+        .lines()
+        .filter(|line| line.starts_with("    ") && !line.starts_with("     "))
+        .map(|line| {
+            let entry = line.trim();
+            let end = entry.find(['(', ',']).unwrap_or(entry.len());
+            entry[..end].to_string()
+        })
+        .collect()
+}
+
+/// The "every middleware" stacks stay complete: a middleware added to the
+/// registry without being added to them fails here, naming it.
+#[test]
+fn every_registered_middleware_is_in_the_every_middleware_stacks() {
+    for (file, source, left_out) in [
+        ("tests/e2e_all.rs", include_str!("e2e_all.rs"), &[][..]),
+        // No catch_panic there: a panic must not be hidden as a 500.
+        (
+            "tests/hostile_requests.rs",
+            include_str!("hostile_requests.rs"),
+            &["catch_panic", "custom"][..],
+        ),
+    ] {
+        let entries = stack_entries(source);
+        for def in strata_codegen::middleware::REGISTRY {
+            if left_out.contains(&def.name) {
+                continue;
+            }
+            assert!(
+                entries
+                    .iter()
+                    .any(|entry| entry == def.name || def.aliases.contains(&entry.as_str())),
+                "{file}: the every-middleware stack lacks `{}` (has {entries:?})",
+                def.name
+            );
+        }
+    }
+}

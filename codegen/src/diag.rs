@@ -141,26 +141,57 @@ impl Diagnostics {
 
 /// The closest known name to `unknown`, for "did you mean" hints.
 pub fn suggest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Names are short; a long one is not a typo of a known name, and
+    // comparing it would cost its length times every candidate's.
+    if unknown.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     known
         .into_iter()
-        .map(|candidate| (edit_distance(unknown, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= candidate.len().max(unknown.len()) / 3 + 1)
+        .filter(|candidate| candidate.len() <= MAX_SUGGESTED_LEN)
+        .filter_map(|candidate| {
+            // A third of the longer name may differ, at least one edit:
+            // `cros` → `cors`, `allow_orgins` → `allow_origins`, but not
+            // `body_limit` → `rate_limit`.
+            let allowed = (candidate.len().max(unknown.len()) / 3).max(1);
+            if candidate.len().abs_diff(unknown.len()) > allowed {
+                return None;
+            }
+            let distance = edit_distance(unknown, candidate);
+            (distance <= allowed).then_some((distance, candidate))
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
 
+/// Longest name a "did you mean" compares.
+const MAX_SUGGESTED_LEN: usize = 64;
+
+/// Edits between two names (optimal string alignment: insertions,
+/// deletions, substitutions and swaps of neighbours each count one, so a
+/// transposed pair like `cros` is one edit from `cors`).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in rows.iter_mut().enumerate().take(width) {
+        *cell = j;
     }
-    previous[b.len()]
+    for i in 1..=a.len() {
+        rows[i * width] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[(i - 1) * width + j] + 1)
+                .min(rows[i * width + j - 1] + 1)
+                .min(rows[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[(i - 2) * width + j - 2] + 1);
+            }
+            rows[i * width + j] = best;
+        }
+    }
+    rows[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -173,5 +204,15 @@ mod tests {
         assert_eq!(suggest("allow_orgins", known), Some("allow_origins"));
         assert_eq!(suggest("max_ag", known), Some("max_age"));
         assert_eq!(suggest("completely_different", known), None);
+        assert_eq!(suggest("cros", ["cors", "jwt"]), Some("cors"));
+        // Too far to be a typo (issue 12: `[body_limit]` got "did you mean rate_limit").
+        assert_eq!(suggest("body_limit", ["rate_limit", "block"]), None);
+    }
+
+    #[test]
+    fn long_names_are_not_compared() {
+        // Before the cap this was quadratic: two 50,000-character names took 2.6 s.
+        let long = "x".repeat(200_000);
+        assert_eq!(suggest(&long, [long.as_str(), "cors"]), None);
     }
 }

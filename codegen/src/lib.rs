@@ -11,9 +11,11 @@
 
 #[cfg(feature = "generate")]
 pub mod builder;
+pub mod checks;
 pub mod diag;
 pub mod emit;
 pub mod explain;
+pub mod ir;
 pub mod lower;
 pub mod middleware;
 pub mod model;
@@ -21,6 +23,7 @@ pub mod model;
 pub mod module;
 pub mod order;
 pub mod parse;
+pub mod reader;
 pub mod render;
 pub mod rules;
 #[cfg(feature = "generate")]
@@ -56,6 +59,10 @@ pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
 /// Parses a `stack.toml` (with a profile) and compiles it: the TOML front
 /// door's whole pipeline, reporting syntax and rule problems together.
 pub fn compile_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
+    parse::limits::with_stack(|| compile_toml_here(text, profile))
+}
+
+fn compile_toml_here(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
     let (document, mut diagnostics) = parse::toml::parse(text, profile);
     let (compiled, found) = compile(&document);
     let syntax_failed = diagnostics.has_errors();

@@ -30,6 +30,11 @@ pub fn digest(text: &str) -> String {
 /// Renders and formats the module. Fails only if the template and the
 /// lowering disagree, which is a bug in strata, reported as such.
 pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
+    // Parsing and formatting recurse through the user's `layer` expressions.
+    crate::parse::limits::with_stack(|| render_here(compiled, origin))
+}
+
+fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
     let stack = stack_expr(&compiled.spec, &compiled.plan, quote!(app), &Cx { fallible: true });
     let service_type = crate::emit::service_type();
     let layers: Vec<minijinja::Value> = compiled

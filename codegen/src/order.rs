@@ -94,15 +94,23 @@ fn constraints(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Vec<Edge> {
     let mut edges = Vec::new();
     for (outer, layer) in spec.layers.iter().enumerate() {
         let def = layer.config.def();
-        for wrapped in def.must_wrap {
-            for (inner, other) in spec.layers.iter().enumerate() {
-                if other.config.def().name == *wrapped {
-                    edges.push(Edge {
-                        outer,
-                        inner,
-                        why: Why::MustWrap(def.must_wrap_why),
-                    });
-                }
+        // A hard constraint is declared by either side: the outer middleware
+        // (`must_wrap`) or the inner one (`wrapped_by`).
+        for (other_index, other) in spec.layers.iter().enumerate() {
+            let other_def = other.config.def();
+            if def.must_wrap.contains(&other_def.name) {
+                edges.push(Edge {
+                    outer,
+                    inner: other_index,
+                    why: Why::MustWrap(def.must_wrap_why),
+                });
+            }
+            if other_def.wrapped_by.contains(&def.name) && !def.must_wrap.contains(&other_def.name) {
+                edges.push(Edge {
+                    outer,
+                    inner: other_index,
+                    why: Why::MustWrap(other_def.wrapped_by_why),
+                });
             }
         }
         if let Config::RateLimit(limit) = &layer.config

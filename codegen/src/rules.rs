@@ -4,29 +4,16 @@
 //! the stack-wide ones live here. [`catalogue`] lists them all, and
 //! [`validate`] runs every check on a [`StackSpec`].
 
-use crate::diag::{Diagnostic, Diagnostics, Level};
+use crate::diag::{Diagnostics, Level};
 use crate::middleware::REGISTRY;
 use crate::model::StackSpec;
-use crate::tree::Spanned;
 
-/// The same middleware twice; an unknown middleware or key.
-pub const UNKNOWN_OR_DUPLICATE: &str = "S0701";
-/// An order constraint broken, or a cycle among `custom` placements.
-pub const ORDER: &str = "S0702";
-/// A path pattern without a leading `/`.
-pub const PATH_PATTERN: &str = "S0703";
-/// A value of the wrong type or outside its allowed set, or a required key missing.
-pub const WRONG_VALUE: &str = "S0704";
-
-/// One check, as data.
-#[derive(Debug)]
-pub struct Rule {
-    pub code: &'static str,
-    pub level: Level,
-    pub summary: &'static str,
-    /// `None` for rules reported while reading the description or ordering it.
-    pub check: Option<fn(&StackSpec, &mut Diagnostics)>,
-}
+// The record, the codes and the shared validators live in a leaf module;
+// re-exported here, where the middleware modules have always found them.
+pub use crate::checks::{
+    HEADER_VALUE, ORDER, PATH_PATTERN, Rule, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name, header_value,
+    header_value_problem,
+};
 
 static STACK_RULES: &[Rule] = &[
     Rule {
@@ -45,7 +32,8 @@ static STACK_RULES: &[Rule] = &[
         code: PATH_PATTERN,
         level: Level::Error,
         summary: "a path pattern without a leading `/`",
-        check: Some(check_path_patterns),
+        // Reported while reading, by `Reader::paths`.
+        check: None,
     },
     Rule {
         code: WRONG_VALUE,
@@ -71,50 +59,29 @@ pub fn validate(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Paths are matched against the request path, which always starts with `/`;
-/// a pattern without one silently never matches, so a "public" path would be
-/// protected and an "excluded" path logged.
-fn check_path_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
-    for layer in &spec.layers {
-        for (key, list) in layer.config.path_lists() {
-            for pattern in &list.value {
-                if !pattern.value.starts_with('/') {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            PATH_PATTERN,
-                            &pattern.loc,
-                            format!(
-                                "path pattern \"{}\" in `{}.{key}` does not start with `/`",
-                                pattern.value,
-                                layer.config.def().name
-                            ),
-                        )
-                        .help(format!("write \"/{}\"", pattern.value.trim_start_matches('/'))),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Shared by every rule that takes a header name from the user.
-pub fn header_name(code: &'static str, key: &str, header: &Spanned<String>, diagnostics: &mut Diagnostics) {
-    if http::HeaderName::from_bytes(header.value.as_bytes()).is_err() {
-        diagnostics.push(
-            Diagnostic::error(
-                code,
-                &header.loc,
-                format!("`{key}`: \"{}\" is not a valid header name", header.value),
-            )
-            .help("header names are letters, digits and `!#$%&'*+-.^_`|~`, e.g. \"x-request-id\""),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn header_values_are_what_from_static_accepts() {
+        for good in ["default-src 'self'", "a\tb", " ~", ""] {
+            assert_eq!(header_value_problem(good), None, "{good:?}");
+            let _ = http::HeaderValue::from_static(Box::leak(good.to_string().into_boxed_str()));
+        }
+        for bad in ["default-src ’self’", "a\nb", "a\rb", "\u{7f}", "caf\u{e9}", "\0"] {
+            assert!(header_value_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            header_value_problem("default-src ’self’").as_deref(),
+            Some("contains '’' (U+2019); header values are ASCII")
+        );
+        assert_eq!(
+            header_value_problem("a\nb").as_deref(),
+            Some("contains the control character U+000A")
+        );
+    }
 
     #[test]
     fn codes_are_unique_per_rule_and_well_formed() {

@@ -30,22 +30,18 @@ fn entry(name: &str, options: &[(&str, &str)]) -> Entry {
             value,
         });
     }
-    // The keys each middleware requires.
-    let required: &[(&str, Value)] = match name {
-        "trusted_host" => &[("allowed_hosts", Value::Array(vec![string("localhost")]))][..],
-        "block" => &[("user_agent_prefixes", Value::Array(vec![string("BadBot")]))][..],
-        "rate_limit" => &[("requests", Value::Int(10)), ("per", Value::Str("1m".into()))][..],
-        "session" => &[("secret_env", Value::Str("SESSION_SECRET".into()))][..],
-        "jwt" => &[("secret_env", Value::Str("JWT_SECRET".into()))][..],
-        "api_key" => &[("keys_env", Value::Str("API_KEYS".into()))][..],
-        "proxy" => &[("trusted_proxies", Value::Array(vec![string("10.0.0.0/8")]))][..],
-        _ => &[],
-    };
-    for (key, value) in required {
-        table.entries.push(Entry {
-            key: Spanned::new(key.to_string(), loc()),
-            value: Spanned::new(value.clone(), loc()),
-        });
+    // The keys each middleware requires, from the registry's own example.
+    if let Some(def) = strata_codegen::middleware::lookup(name) {
+        let attribute: proc_macro2::TokenStream = format!("{}({})", def.name, def.example).parse().unwrap();
+        let parsed = strata_codegen::parse::attr::parse(attribute).unwrap();
+        let Value::Table(example) = &parsed.middlewares[0].value.value else {
+            unreachable!("an example is a table")
+        };
+        for required in &example.entries {
+            if !table.entries.iter().any(|e| e.key.value == required.key.value) {
+                table.entries.push(required.clone());
+            }
+        }
     }
     Entry {
         key: Spanned::new(name.into(), loc()),
@@ -83,26 +79,52 @@ fn audit() -> Entry {
     entry("custom", &[("name", "audit"), ("layer", "audit::Layer")])
 }
 
-/// The canonical order of DESIGN.md, every middleware.
-const CANONICAL: &[&str] = &[
-    "proxy",
-    "request_id",
-    "access_log",
-    "trusted_host",
-    "https_redirect",
-    "security_headers",
-    "cors",
-    "compression",
-    "catch_panic",
-    "block",
-    "rate_limit",
-    "redirect_slashes",
-    "session",
-    "jwt",
-    "api_key",
-    "audit",
-    "timing",
-];
+/// Every middleware of the registry, in its declared (canonical) order; the
+/// custom layer appears as "audit".
+fn canonical() -> Vec<&'static str> {
+    strata_codegen::middleware::REGISTRY
+        .iter()
+        .map(|def| if def.name == "custom" { "audit" } else { def.name })
+        .collect()
+}
+
+/// The canonical order of DESIGN.md, as far as these middlewares go: the
+/// registry declares it, and the ranks must agree with the declaration.
+#[test]
+fn the_registry_is_declared_in_rank_order() {
+    let ranks: Vec<(u16, &str)> = strata_codegen::middleware::REGISTRY
+        .iter()
+        .map(|def| (def.rank, def.name))
+        .collect();
+    for pair in ranks.windows(2) {
+        assert!(pair[0].0 < pair[1].0, "{pair:?}: declare the registry in rank order");
+    }
+    let position = |name: &str| canonical().iter().position(|n| *n == name).unwrap();
+    // DESIGN.md's order, for the middlewares it names (a subset check, so a
+    // new middleware adds itself to the registry and nothing here).
+    let design = [
+        "proxy",
+        "request_id",
+        "access_log",
+        "trusted_host",
+        "https_redirect",
+        "security_headers",
+        "cors",
+        "compression",
+        "catch_panic",
+        "block",
+        "rate_limit",
+        "redirect_slashes",
+        "session",
+        "jwt",
+        "api_key",
+        "audit",
+        "timing",
+    ];
+    for pair in design.windows(2) {
+        assert!(position(pair[0]) < position(pair[1]), "{pair:?}");
+    }
+}
 
 #[test]
 fn every_canonical_position_from_any_written_order() {
@@ -112,36 +134,21 @@ fn every_canonical_position_from_any_written_order() {
             .map(|name| if *name == "audit" { audit() } else { entry(name, &[]) })
             .collect()
     };
-    let mut reversed = CANONICAL.to_vec();
+    let canonical = canonical();
+    let mut reversed = canonical.clone();
     reversed.reverse();
-    assert_eq!(solve(false, build(&reversed)).unwrap(), CANONICAL);
+    assert_eq!(solve(false, build(&reversed)).unwrap(), canonical);
     // A rotation, and a shuffle: the written order never decides.
-    let mut rotated = CANONICAL.to_vec();
+    let mut rotated = canonical.clone();
     rotated.rotate_left(3);
-    assert_eq!(solve(false, build(&rotated)).unwrap(), CANONICAL);
-    let shuffled = [
-        "jwt",
-        "timing",
-        "session",
-        "block",
-        "rate_limit",
-        "cors",
-        "request_id",
-        "redirect_slashes",
-        "audit",
-        "security_headers",
-        "compression",
-        "trusted_host",
-        "catch_panic",
-        "https_redirect",
-        "api_key",
-        "proxy",
-        "access_log",
-    ];
-    assert_eq!(solve(false, build(&shuffled)).unwrap(), CANONICAL);
+    assert_eq!(solve(false, build(&rotated)).unwrap(), canonical);
+    // Every other middleware first, then the rest: another written order.
+    let (even, odd): (Vec<_>, Vec<_>) = canonical.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let shuffled: Vec<&str> = odd.into_iter().chain(even).map(|(_, name)| *name).collect();
+    assert_eq!(solve(false, build(&shuffled)).unwrap(), canonical);
     // Each middleware paired with every other lands in canonical relative order.
-    for (i, outer) in CANONICAL.iter().enumerate() {
-        for inner in &CANONICAL[i + 1..] {
+    for (i, outer) in canonical.iter().enumerate() {
+        for inner in &canonical[i + 1..] {
             assert_eq!(
                 solve(false, build(&[inner, outer])).unwrap(),
                 [*outer, *inner],
@@ -168,8 +175,19 @@ fn as_written_keeps_the_written_order_when_it_is_valid() {
 
 #[test]
 fn as_written_enforces_every_hard_constraint() {
-    // (outer, inner): the outer middleware must wrap the inner one.
-    let constraints = [
+    // (outer, inner): the outer middleware must wrap the inner one, as the
+    // registry declares them (by either side).
+    let mut constraints = Vec::new();
+    for def in strata_codegen::middleware::REGISTRY {
+        for inner in def.must_wrap {
+            constraints.push((def.name, *inner));
+        }
+        for outer in def.wrapped_by {
+            constraints.push((*outer, def.name));
+        }
+    }
+    // DESIGN.md's hard constraints are among them.
+    for design in [
         ("request_id", "access_log"),
         ("trusted_host", "https_redirect"),
         ("cors", "catch_panic"),
@@ -182,7 +200,9 @@ fn as_written_enforces_every_hard_constraint() {
         ("proxy", "https_redirect"),
         ("proxy", "rate_limit"),
         ("proxy", "access_log"),
-    ];
+    ] {
+        assert!(constraints.contains(&design), "{design:?} is not declared");
+    }
     for (outer, inner) in constraints {
         let error = solve(true, vec![entry(inner, &[]), entry(outer, &[])]).unwrap_err();
         let messages = messages(&error);

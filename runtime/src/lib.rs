@@ -42,6 +42,7 @@ pub mod request_id;
 pub mod security_headers;
 pub mod session;
 pub mod short_circuit;
+pub mod stack;
 pub mod timing;
 pub mod trusted_host;
 
@@ -55,6 +56,7 @@ pub use jwt::Claims;
 pub use proxy::ClientInfo;
 pub use request_id::RequestId;
 pub use session::Session;
+pub use stack::Stack;
 
 /// Emitted by strata for a stack that uses a Redis backend: compiles to
 /// nothing with the `redis` feature, and to a readable error without it.

@@ -14,6 +14,9 @@ pub static DEF: Def = Def {
     why: "the log sees every answer, rejections included",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[],
 };
@@ -35,6 +38,6 @@ impl AccessLog {
 
 fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
     Config::AccessLog(AccessLog {
-        exclude_paths: reader.strings("exclude_paths"),
+        exclude_paths: reader.paths("exclude_paths"),
     })
 }

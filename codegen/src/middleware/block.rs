@@ -15,6 +15,9 @@ pub static DEF: Def = Def {
     why: "blocked clients are turned away before they cost a rate-limit slot, a session or a handler",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"user_agent_prefixes = ["BadBot"]"#,
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,

@@ -14,6 +14,9 @@ pub static DEF: Def = Def {
     why: "panics become 500s that still get CORS headers, the request ID and a log line",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[],
 };

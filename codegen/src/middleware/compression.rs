@@ -19,6 +19,9 @@ pub static DEF: Def = Def {
     why: "compression wraps every body the inner layers and the app produce",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[Rule {
         code: BAD_COMPRESSION,

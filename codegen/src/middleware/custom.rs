@@ -15,6 +15,9 @@ pub static DEF: Def = Def {
     why: "custom layers run after auth has decided, and outside timing",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"name = "audit", layer = tower::layer::util::Identity::new()"#,
     read,
     rules: &[],
 };

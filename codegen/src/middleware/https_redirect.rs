@@ -19,6 +19,9 @@ pub static DEF: Def = Def {
     why: "plain HTTP is sent to HTTPS before any work, once the host is known to be ours",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,

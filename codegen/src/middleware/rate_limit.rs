@@ -29,6 +29,9 @@ pub static DEF: Def = Def {
     why: "limits guard auth from brute force, and count only clients that were not blocked",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"requests = 10, per = "1m""#,
     read,
     rules: &[
         Rule {
@@ -92,7 +95,7 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
             };
             Spanned::new(ranges, value.loc.clone())
         }),
-        exempt_paths: reader.strings("exempt_paths"),
+        exempt_paths: reader.paths("exempt_paths"),
         on_backend_error: reader.string("on_backend_error"),
         max_keys: reader.uint("max_keys"),
     })

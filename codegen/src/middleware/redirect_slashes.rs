@@ -17,6 +17,9 @@ pub static DEF: Def = Def {
     why: "paths are made canonical after the limits counted the request and before the session and auth see it",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,

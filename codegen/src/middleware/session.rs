@@ -25,6 +25,9 @@ pub static DEF: Def = Def {
     why: "the session exists before auth reads it",
     must_wrap: &["jwt"],
     must_wrap_why: "auth and the layers after it read the session, so it must exist before they run",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"secret_env = "SESSION_SECRET""#,
     read,
     rules: &[
         Rule {
@@ -38,6 +41,12 @@ pub static DEF: Def = Def {
             level: Level::Error,
             summary: "`session`: literal secret shorter than 32 bytes, or any literal secret outside the dev profile",
             check: Some(check_literal_secret),
+        },
+        Rule {
+            code: rules::HEADER_VALUE,
+            level: Level::Error,
+            summary: "`session`: a cookie name, path or domain that cannot be sent in a Set-Cookie header",
+            check: Some(check_header_values),
         },
         Rule {
             code: rules::WRONG_VALUE,
@@ -206,7 +215,38 @@ fn check_literal_secret(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// The cookie's name, path and domain are written into every `Set-Cookie`;
+/// one that is not a header value could never be sent, and every session
+/// would be lost (a 500 at run time). Caught here, on the key.
+fn check_header_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<Session>() {
+        for (key, value, help) in [
+            (
+                "session.cookie",
+                &config.cookie,
+                "use letters, digits, `-` and `_`, e.g. \"session\"",
+            ),
+            (
+                "session.path",
+                &config.path,
+                "write an ASCII path starting with `/`, e.g. \"/\" (percent-encode anything else)",
+            ),
+            (
+                "session.domain",
+                &config.domain,
+                "write the host name in ASCII (punycode for an international name), e.g. \"example.com\"",
+            ),
+        ] {
+            if let Some(value) = value {
+                rules::header_value(key, value, help, diagnostics);
+            }
+        }
+    }
+}
+
 fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    // A value that cannot be a header at all is S0302 alone.
+    let sendable = |value: &Spanned<String>| rules::header_value_problem(&value.value).is_none();
     for config in spec.each::<Session>() {
         match (&config.secret_env, &config.secret) {
             (None, None) => diagnostics.push(
@@ -286,6 +326,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             (None, false) => {}
         }
         if let Some(cookie) = &config.cookie
+            && sendable(cookie)
             && (cookie.value.is_empty()
                 || !cookie
                     .value
@@ -302,6 +343,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
         if let Some(path) = &config.path
+            && sendable(path)
             && (!path.value.starts_with('/') || path.value.bytes().any(|b| b == b';' || !b.is_ascii_graphic()))
         {
             diagnostics.push(
@@ -314,6 +356,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
         if let Some(domain) = &config.domain
+            && sendable(domain)
             && (domain.value.is_empty()
                 || !domain
                     .value

@@ -15,6 +15,9 @@ pub static DEF: Def = Def {
     why: "innermost, so it measures the handler and nothing else",
     must_wrap: &[],
     must_wrap_why: "",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: "",
     read,
     rules: &[Rule {
         code: rules::WRONG_VALUE,

@@ -19,6 +19,9 @@ pub static DEF: Def = Def {
     why: "bad hosts are refused before any work and before a redirect echoes the Host",
     must_wrap: &["https_redirect"],
     must_wrap_why: "a redirect built from an untrusted Host header sends users to the attacker's host",
+    wrapped_by: &[],
+    wrapped_by_why: "",
+    example: r#"allowed_hosts = ["localhost"]"#,
     read,
     rules: &[Rule {
         code: MALFORMED_HOSTS,
@@ -41,7 +44,7 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
     Config::TrustedHost(TrustedHost {
         allowed_hosts,
         www_redirect: reader.bool("www_redirect").is_none_or(|flag| flag.value),
-        exempt_paths: reader.strings("exempt_paths"),
+        exempt_paths: reader.paths("exempt_paths"),
     })
 }
 

@@ -11,6 +11,7 @@
 //!            | EXPR                    only for `layer = <Rust expression>`
 //! ```
 
+use super::limits;
 use crate::diag::Loc;
 use crate::tree::{Document, Entry, Spanned, Table, Value};
 use proc_macro2::{Span, TokenStream};
@@ -23,6 +24,15 @@ use syn::{Token, bracketed, parenthesized};
 const EXPRESSION_KEYS: &[&str] = &["layer"];
 
 pub fn parse(attribute: TokenStream) -> syn::Result<Document> {
+    if let Some(span) = limits::too_deep(&attribute) {
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "the attribute nests deeper than {} levels of brackets; strata stops here",
+                limits::MAX_DEPTH
+            ),
+        ));
+    }
     let parser = |input: ParseStream<'_>| {
         let mut document = Document::default();
         while !input.is_empty() {
@@ -89,6 +99,19 @@ fn table(input: ParseStream<'_>) -> syn::Result<Table> {
 
 fn value(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
     if EXPRESSION_KEYS.contains(&key) {
+        // What is left of this table bounds the expression's length, and so
+        // its nesting: `syn` recurses once per level.
+        let rest: TokenStream = input.fork().parse()?;
+        if limits::token_count(rest, limits::MAX_EXPR_TOKENS) > limits::MAX_EXPR_TOKENS {
+            return Err(syn::Error::new(
+                input.span(),
+                format!(
+                    "this `{key}` expression is longer than {} tokens; {}",
+                    limits::MAX_EXPR_TOKENS,
+                    limits::HELP
+                ),
+            ));
+        }
         let expr: syn::Expr = input.parse()?;
         let span = expr.span();
         return Ok(Spanned::new(

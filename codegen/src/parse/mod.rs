@@ -5,4 +5,5 @@
 //! model's job.
 
 pub mod attr;
+pub mod limits;
 pub mod toml;

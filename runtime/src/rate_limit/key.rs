@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use http::{Method, Request};
+use http::Request;
 use sha2::{Digest, Sha256};
 
 use super::{KeySource, RateLimitPolicy};
@@ -48,9 +48,8 @@ fn identity<B>(request: &Request<B>, source: &KeySource) -> Option<Key> {
         KeySource::ApiKey(auth) => {
             // The `api_key` layer outside has checked the header on every
             // path but its public ones, where it is whatever the client
-            // wrote: those, and any method it might let through unchecked,
-            // are keyed by address.
-            if auth.public_paths.matches(request.uri().path()) || request.method() == Method::OPTIONS {
+            // wrote: those are keyed by address.
+            if auth.public_paths.matches(request.uri().path()) {
                 return None;
             }
             let mut values = request.headers().get_all(&auth.header).iter();

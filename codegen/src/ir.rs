@@ -1,0 +1,123 @@
+//! What one middleware lowers to ([`Lowered`]), what lowering knows about
+//! the code it lowers into ([`Cx`]), and the token helpers every
+//! middleware's `lower` shares. A leaf: it knows no middleware; the hub
+//! that lowers a whole plan is [`crate::lower`].
+
+use crate::tree::Spanned;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// What one middleware contributes: `static` items (its checked
+/// configuration) and the layer expressions, outermost first.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    pub items: TokenStream,
+    pub layers: Vec<TokenStream>,
+}
+
+impl Lowered {
+    pub fn layer(layer: TokenStream) -> Self {
+        Lowered {
+            items: TokenStream::new(),
+            layers: vec![layer],
+        }
+    }
+
+    /// Adds a layer inside the ones already there.
+    pub fn then(mut self, layer: TokenStream) -> Self {
+        self.layers.push(layer);
+        self
+    }
+
+    pub fn with_items(mut self, items: TokenStream) -> Self {
+        self.items.extend(items);
+        self
+    }
+}
+
+/// What lowering needs to know about the code it lowers into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cx {
+    /// The generated function returns a `Result`, so a missing environment
+    /// variable becomes an `Err` (through `?`) instead of a panic.
+    pub fallible: bool,
+}
+
+impl Cx {
+    /// An expression of type `String`: the variable's value, read once when
+    /// the stack is built; a missing one fails at start-up, naming it.
+    pub fn env(&self, variable: &str, purpose: &str) -> TokenStream {
+        let private = private();
+        let read = quote!(#private::runtime::env::require(#variable, #purpose));
+        if self.fallible {
+            quote!(#read?)
+        } else {
+            quote!(#read.unwrap_or_else(|missing| ::core::panic!("{missing}")))
+        }
+    }
+}
+
+/// The absolute path of strata's hidden re-exports, used by every emitted item.
+pub fn private() -> proc_macro2::TokenStream {
+    quote::quote!(::strata::__private)
+}
+
+/// Header names are case-insensitive; `HeaderName::from_static` wants them lowercase.
+pub fn header_name_tokens(name: &str) -> proc_macro2::TokenStream {
+    let private = private();
+    let lower = name.to_ascii_lowercase();
+    quote::quote!(#private::http::HeaderName::from_static(#lower))
+}
+
+/// `text` as a JSON string literal, quotes included, for bodies built at compile time.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A start-up step that may fail (a secret missing from the environment, or
+/// unusable): `?` when the user's function returns a `Result`, else a panic
+/// whose message names the variable, before any request is served.
+pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    if cx.fallible {
+        quote::quote!(#fallible?)
+    } else {
+        quote::quote!(#fallible.unwrap_or_else(|error| ::core::panic!("{error}")))
+    }
+}
+
+/// A `PathList` literal: exact paths without their trailing slash, and the
+/// prefixes of `/*` subtrees.
+pub fn path_list(patterns: Option<&Spanned<Vec<Spanned<String>>>>) -> TokenStream {
+    let private = private();
+    let mut exact = Vec::new();
+    let mut subtrees = Vec::new();
+    for pattern in patterns.iter().flat_map(|list| &list.value) {
+        let text = pattern.value.as_str();
+        if let Some(prefix) = text.strip_suffix("/*") {
+            subtrees.push(prefix.to_string());
+        } else if text.len() > 1 {
+            exact.push(text.strip_suffix('/').unwrap_or(text).to_string());
+        } else {
+            exact.push(text.to_string());
+        }
+    }
+    exact.sort();
+    exact.dedup();
+    subtrees.sort();
+    subtrees.dedup();
+    quote!(#private::runtime::paths::PathList { exact: &[#(#exact),*], subtrees: &[#(#subtrees),*] })
+}

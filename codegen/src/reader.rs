@@ -1,0 +1,282 @@
+//! Typed access to one middleware's table: what every middleware's `read`
+//! function uses. A leaf: it knows tables and diagnostics, no middleware.
+
+use crate::checks::{PATH_PATTERN, UNKNOWN_OR_DUPLICATE, WRONG_VALUE};
+use crate::diag::{Diagnostic, Diagnostics, Loc, suggest};
+use crate::tree::{Entry, Spanned, Value};
+use proc_macro2::TokenStream;
+
+/// Typed access to one table's keys. Every key asked for is remembered, so
+/// that [`Reader::finish`] can report the keys nobody asked for, with the
+/// nearest known key as a suggestion.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    middleware: &'static str,
+    entries: &'a [Entry],
+    used: Vec<bool>,
+    known: Vec<(&'static str, Kind)>,
+    required: Vec<&'static str>,
+    pub diagnostics: &'a mut Diagnostics,
+}
+
+/// The type of an option, as the reader asked for it: what `strata schema`
+/// publishes, derived from the same calls that read the options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Strings,
+    Bool,
+    UInt,
+    /// A Rust expression, written as a string in TOML.
+    Expr,
+    /// A nested table, or a boolean that switches it off or on.
+    Nested,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(middleware: &'static str, entries: &'a [Entry], diagnostics: &'a mut Diagnostics) -> Self {
+        Reader {
+            middleware,
+            entries,
+            used: vec![false; entries.len()],
+            known: Vec::new(),
+            required: Vec::new(),
+            diagnostics,
+        }
+    }
+
+    fn take(&mut self, key: &'static str, kind: Kind) -> Option<&'a Entry> {
+        self.known.push((key, kind));
+        let mut found: Option<&'a Entry> = None;
+        for (index, entry) in self.entries.iter().enumerate() {
+            if entry.key.value != key {
+                continue;
+            }
+            self.used[index] = true;
+            match found {
+                None => found = Some(entry),
+                Some(first) => self.diagnostics.push(
+                    Diagnostic::error(
+                        UNKNOWN_OR_DUPLICATE,
+                        &entry.key.loc,
+                        format!("`{}.{key}` is set twice", self.middleware),
+                    )
+                    .note(&first.key.loc, "first set here")
+                    .help("keep one of the two"),
+                ),
+            }
+        }
+        found
+    }
+
+    fn wrong_type(&mut self, key: &str, expected: &str, found: &Spanned<Value>) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                WRONG_VALUE,
+                &found.loc,
+                format!(
+                    "`{}.{key}` expects {expected}, found {}",
+                    self.middleware,
+                    found.value.kind()
+                ),
+            )
+            .help(format!("write {key} = {}", example_of(expected))),
+        );
+    }
+
+    pub fn string(&mut self, key: &'static str) -> Option<Spanned<String>> {
+        let entry = self.take(key, Kind::String)?;
+        match &entry.value.value {
+            Value::Str(text) => Some(Spanned::new(text.clone(), entry.value.loc.clone())),
+            _ => {
+                self.wrong_type(key, "a string", &entry.value);
+                None
+            }
+        }
+    }
+
+    pub fn strings(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let entry = self.take(key, Kind::Strings)?;
+        let Value::Array(items) = &entry.value.value else {
+            self.wrong_type(key, "a list of strings", &entry.value);
+            return None;
+        };
+        let mut strings = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Value::Str(text) => strings.push(Spanned::new(text.clone(), item.loc.clone())),
+                _ => self.wrong_type(key, "a list of strings", item),
+            }
+        }
+        Some(Spanned::new(strings, entry.value.loc.clone()))
+    }
+
+    /// A list of path patterns (`public_paths`, `exempt_paths`, ...). Paths
+    /// are matched against the request path, which always starts with `/`; a
+    /// pattern without one would silently never match, so a "public" path
+    /// would stay protected and an "excluded" path logged (S0703).
+    pub fn paths(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let list = self.strings(key)?;
+        for pattern in &list.value {
+            if !pattern.value.starts_with('/') {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        PATH_PATTERN,
+                        &pattern.loc,
+                        format!(
+                            "path pattern \"{}\" in `{}.{key}` does not start with `/`",
+                            pattern.value, self.middleware
+                        ),
+                    )
+                    .help(format!("write \"/{}\"", pattern.value.trim_start_matches('/'))),
+                );
+            }
+        }
+        Some(list)
+    }
+
+    /// The value as written, for options that accept more than one type
+    /// (`hsts = false` or `hsts(max_age = ...)`); the caller reports wrong types.
+    pub fn value(&mut self, key: &'static str) -> Option<&'a Spanned<Value>> {
+        self.take(key, Kind::Nested).map(|entry| &entry.value)
+    }
+
+    /// A key that no longer exists, read only so that a rule can say where it
+    /// went: it is left out of the options (`strata schema`, "did you mean").
+    pub fn retired(&mut self, key: &'static str) -> Option<&'a Spanned<Value>> {
+        let found = self.take(key, Kind::Nested);
+        self.known.pop();
+        found.map(|entry| &entry.value)
+    }
+
+    pub fn bool(&mut self, key: &'static str) -> Option<Spanned<bool>> {
+        let entry = self.take(key, Kind::Bool)?;
+        match &entry.value.value {
+            Value::Bool(flag) => Some(Spanned::new(*flag, entry.value.loc.clone())),
+            _ => {
+                self.wrong_type(key, "a boolean", &entry.value);
+                None
+            }
+        }
+    }
+
+    pub fn uint(&mut self, key: &'static str) -> Option<Spanned<u64>> {
+        let entry = self.take(key, Kind::UInt)?;
+        match &entry.value.value {
+            Value::Int(number) if *number >= 0 => Some(Spanned::new(number.unsigned_abs(), entry.value.loc.clone())),
+            _ => {
+                self.wrong_type(key, "a non-negative integer", &entry.value);
+                None
+            }
+        }
+    }
+
+    /// A Rust expression: written as one in the attribute, as a string in TOML.
+    pub fn expr(&mut self, key: &'static str) -> Option<Spanned<TokenStream>> {
+        let entry = self.take(key, Kind::Expr)?;
+        match &entry.value.value {
+            Value::Expr(tokens) => Some(Spanned::new(tokens.clone(), entry.value.loc.clone())),
+            Value::Str(text) => match parse_expression(text) {
+                Ok(expr) => Some(Spanned::new(
+                    quote::ToTokens::to_token_stream(&expr),
+                    entry.value.loc.clone(),
+                )),
+                Err(error) => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            WRONG_VALUE,
+                            &entry.value.loc,
+                            format!("`{}.{key}` is not a Rust expression: {error}", self.middleware),
+                        )
+                        .help(if error.to_string().contains("longer than") || error.to_string().contains("deeper than") {
+                            crate::parse::limits::HELP
+                        } else {
+                            "write a Rust expression that builds a tower Layer, e.g. \"crate::audit::AuditLayer::new()\""
+                        }),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(key, "a Rust expression", &entry.value);
+                None
+            }
+        }
+    }
+
+    /// A required key: reports its absence at the middleware's own key.
+    pub fn require<T>(&mut self, value: Option<T>, key: &'static str, at: &Loc, example: &str) -> Option<T> {
+        self.required.push(key);
+        if value.is_none() && !self.entries.iter().any(|e| e.key.value == key) {
+            self.diagnostics.push(
+                Diagnostic::error(WRONG_VALUE, at, format!("`{}` needs `{key}`", self.middleware))
+                    .help(format!("add {key} = {example}")),
+            );
+        }
+        value
+    }
+
+    /// The options read so far, with their kinds, and which are required.
+    pub fn options(&self) -> (&[(&'static str, Kind)], &[&'static str]) {
+        (&self.known, &self.required)
+    }
+
+    /// Reports every key that no one asked for.
+    pub fn finish(self) {
+        for (entry, used) in self.entries.iter().zip(&self.used) {
+            if *used {
+                continue;
+            }
+            let key = entry.key.value.as_str();
+            let mut error = Diagnostic::error(
+                UNKNOWN_OR_DUPLICATE,
+                &entry.key.loc,
+                format!("unknown key `{key}` in `{}`", self.middleware),
+            );
+            error = match suggest(key, self.known.iter().map(|(known, _)| *known)) {
+                Some(near) => error.help(format!("did you mean `{near}`?")),
+                None if self.known.is_empty() => error.help(format!("`{}` takes no options", self.middleware)),
+                None => error.help(format!(
+                    "`{}` knows: {}",
+                    self.middleware,
+                    self.known
+                        .iter()
+                        .map(|(known, _)| *known)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            self.diagnostics.push(error);
+        }
+    }
+}
+
+fn example_of(expected: &str) -> &'static str {
+    match expected {
+        "a string" => "\"...\"",
+        "a list of strings" => "[\"...\"]",
+        "a boolean" => "true",
+        "a non-negative integer" => "600",
+        _ => "...",
+    }
+}
+
+/// A Rust expression written as a string (TOML), within the limits of
+/// [`crate::parse::limits`]: lexed without recursion, measured, then parsed.
+fn parse_expression(text: &str) -> syn::Result<syn::Expr> {
+    use crate::parse::limits;
+    let tokens: TokenStream = syn::parse_str(text)?;
+    if limits::too_deep(&tokens).is_some() {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!("it nests deeper than {} levels of brackets", limits::MAX_DEPTH),
+        ));
+    }
+    if limits::token_count(tokens.clone(), limits::MAX_EXPR_TOKENS) > limits::MAX_EXPR_TOKENS {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!("it is longer than {} tokens", limits::MAX_EXPR_TOKENS),
+        ));
+    }
+    syn::parse2(tokens)
+}
