@@ -32,6 +32,7 @@ static HOSTS: TrustedHostPolicy = TrustedHostPolicy {
     exact: &["api.example.com"],
     suffixes: &[],
     www_redirect: true,
+    exempt_paths: PathList::EMPTY,
 };
 
 static CORS: CorsPolicy = CorsPolicy {
