@@ -36,6 +36,7 @@ pub use strata_runtime::RequestId;
 pub use strata_runtime::Session;
 pub use strata_runtime::Stack;
 pub use strata_runtime::env::MissingEnv;
+pub use strata_runtime::proxy::{ClientInfo, Scheme};
 
 /// Serves `service` — a `#[strata::stack]` function's [`Stack`], or any axum
 /// service — on `listener`, with each client's address available to the

@@ -97,3 +97,29 @@ fn file_diagnostics_name_the_file_line_and_column() {
         "the function is kept: {expanded}"
     );
 }
+
+#[test]
+fn identity_rules_name_the_file_line_and_column() {
+    let expanded = strata_codegen::emit::attribute(
+        quote!(file = "tests/fixtures/identity_bad.toml"),
+        quote!(
+            fn app() -> Router {
+                Router::new()
+            }
+        ),
+    )
+    .to_string();
+    for (code, at) in [
+        ("S0901", "identity_bad.toml:2:2"),
+        ("S0402", "identity_bad.toml:5:25"),
+        ("S0403", "identity_bad.toml:10:7"),
+        ("S0402", "identity_bad.toml:11:19"),
+    ] {
+        let found = expanded
+            .split("compile_error")
+            .any(|error| error.contains(code) && error.contains(at));
+        assert!(found, "{code} at {at}: {expanded}");
+    }
+    // The moved keys point at the `proxy` table that now holds them.
+    assert!(expanded.contains("`proxy` is here"), "{expanded}");
+}

@@ -34,6 +34,7 @@ pub mod env;
 pub mod https_redirect;
 pub mod jwt;
 pub mod paths;
+pub mod proxy;
 pub mod rate_limit;
 pub mod redirect_slashes;
 #[cfg(feature = "redis")]
@@ -54,6 +55,7 @@ mod stack_tests;
 mod test_util;
 
 pub use jwt::Claims;
+pub use proxy::ClientInfo;
 pub use request_id::RequestId;
 pub use session::Session;
 pub use stack::Stack;

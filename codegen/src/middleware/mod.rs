@@ -93,6 +93,7 @@ macro_rules! registry {
 }
 
 registry! {
+    proxy => Proxy(Proxy),
     request_id => RequestId(RequestId),
     access_log => AccessLog(AccessLog),
     trusted_host => TrustedHost(TrustedHost),
