@@ -188,6 +188,27 @@ fn cors_gzip() -> Router {
     handlers()
 }
 
+#[strata::stack(
+    cors(allow_origins = ["*"], allow_methods = ["*"], allow_private_network = true),
+    catch_panic,
+)]
+fn cors_private_network() -> Router {
+    handlers()
+}
+
+#[strata::stack(
+    cors(
+        allow_origins = ["https://example.org"],
+        allow_credentials = true,
+        allow_headers = ["X-Example"],
+        allow_private_network = true,
+    ),
+    catch_panic,
+)]
+fn cors_private_network_credentials() -> Router {
+    handlers()
+}
+
 #[strata::stack(compression(minimum_size = 500))]
 fn gzip() -> Router {
     handlers()
@@ -211,6 +232,13 @@ fn slashes() -> Router {
 
 #[strata::stack(trusted_host(allowed_hosts = ["testserver", "*.testserver", "www.example.com", "localhost", "Example.net"]))]
 fn trusted_host() -> Router {
+    handlers()
+}
+
+/// Starlette's test_trusted_host_middleware_ipv6 list, less `[v1.foo]`: an
+/// IPvFuture literal is no host strata accepts (S0501).
+#[strata::stack(trusted_host(allowed_hosts = ["[::1]", "api_service", "*.example.com"]))]
+fn trusted_host_literals() -> Router {
     handlers()
 }
 
@@ -242,12 +270,15 @@ const STACKS: &[(&str, Option<&str>)] = &[
     ("cors_regex", Some("https://sub.example.org")),
     ("cors_methods_star", Some("https://example.org")),
     ("cors_gzip", Some("https://allowed.example")),
+    ("cors_private_network", Some("https://example.org")),
+    ("cors_private_network_credentials", Some("https://example.org")),
     ("gzip", None),
     ("gzip_exclude_zip", None),
     ("gzip_exclude_nothing", None),
     ("slashes", None),
     ("trusted_host", None),
     ("trusted_host_no_www", None),
+    ("trusted_host_literals", None),
     ("https_redirect", None),
     ("host_then_https", None),
 ];
@@ -261,11 +292,14 @@ async fn serve_strata(stack: &str) -> SocketAddr {
         "cors_regex" => support::serve(cors_regex()).await,
         "cors_methods_star" => support::serve(cors_methods_star()).await,
         "cors_gzip" => support::serve(cors_gzip()).await,
+        "cors_private_network" => support::serve(cors_private_network()).await,
+        "cors_private_network_credentials" => support::serve(cors_private_network_credentials()).await,
         "gzip" => support::serve(gzip()).await,
         "gzip_exclude_zip" => support::serve(gzip_exclude_zip()).await,
         "gzip_exclude_nothing" => support::serve(gzip_exclude_nothing()).await,
         "slashes" => support::serve(slashes()).await,
         "trusted_host" => support::serve(trusted_host()).await,
+        "trusted_host_literals" => support::serve(trusted_host_literals()).await,
         "trusted_host_no_www" => support::serve(trusted_host_no_www()).await,
         "https_redirect" => support::serve(https_redirect()).await,
         "host_then_https" => support::serve(host_then_https()).await,
@@ -284,6 +318,7 @@ fn is_cors(stack: &str) -> bool {
 #[derive(Debug)]
 enum Val {
     Is(&'static str),
+    OneOf(&'static [&'static str]),
     StartsWith(&'static str),
     Absent,
     Any,
@@ -293,6 +328,7 @@ impl Val {
     fn matches(&self, value: Option<&str>) -> bool {
         match (self, value) {
             (Val::Is(want), Some(got)) => *want == got,
+            (Val::OneOf(wants), Some(got)) => wants.contains(&got),
             (Val::StartsWith(prefix), Some(got)) => got.starts_with(prefix),
             (Val::Absent, None) | (Val::Any, _) => true,
             _ => false,
@@ -321,12 +357,15 @@ const CORS_STACKS: &[&str] = &[
     "cors_regex",
     "cors_methods_star",
     "cors_gzip",
+    "cors_private_network",
+    "cors_private_network_credentials",
 ];
 const GZIP_STACKS: &[&str] = &["gzip", "gzip_exclude_zip", "gzip_exclude_nothing", "cors_gzip"];
 const WWW_STACKS: &[&str] = &["trusted_host", "host_then_https"];
 const HOST_STACKS: &[&str] = &[
     "trusted_host",
     "trusted_host_no_www",
+    "trusted_host_literals",
     "https_redirect",
     "host_then_https",
 ];
@@ -334,6 +373,11 @@ const REDIRECT_STACKS: &[&str] = &["https_redirect", "host_then_https"];
 
 /// Host values that are not `name[:port]` or `[IPv6][:port]` (or no Host).
 const NOT_A_HOST: &[&str] = &[
+    "testserver:65536",
+    "api_service:65536",
+    "api_service:100000",
+    "[:::]",
+    "[::ffff:999.999.999.999]",
     "testserver:80@evil.com",
     "[v1.foo]",
     "[::1",
@@ -366,6 +410,10 @@ fn absolute_form_for_host(probe: &Probe) -> bool {
 const ABSOLUTE_FORM: &str = "hyper parses the absolute form (RFC 9112 §3.2.2: a server MUST accept it) and \
     strata routes its path; uvicorn (h11) hands the whole URL to the app as its path, so Starlette answers \
     404, or redirects to `https://testserver/http://testserver/`";
+
+const EMPTY_PORT: &str = "RFC 3986 §3.2.3: `port = *DIGIT`, and an empty port means the scheme's default; \
+    Starlette's Host pattern needs a digit, so it refuses the host (400) or redirects to its own socket \
+    address";
 
 static DECISIONS: &[Decision] = &[
     Decision {
@@ -464,36 +512,60 @@ static DECISIONS: &[Decision] = &[
               cannot know behind a TLS-terminating proxy",
     },
     Decision {
-        stacks: &["https_redirect"],
-        when: "a Host that is not a host (userinfo, path, query, fragment, space, IPvFuture, garbage \
-               after `]`), an empty Host, or none (HTTP/1.0)",
+        stacks: HOST_STACKS,
+        when: "a Host that is not a host (a port above 65535, an invalid IPv6 literal, userinfo, path, \
+               query, fragment, space, IPvFuture, garbage after `]`), an empty Host, or none (HTTP/1.0)",
         applies: |probe| probe.get("host").is_none_or(|host| NOT_A_HOST.contains(&host)),
         fields: &["status"],
         strata: Val::Is("400"),
-        starlette: Val::Is("307"),
-        why: "README decision: a redirect must never be built from a Host that is not a host; \
-              Starlette falls back to the server's own socket address (`https://127.0.0.1:PORT/`)",
+        starlette: Val::OneOf(&["200", "307"]),
+        why: "README decision: a Host must look like a host, so that no redirect is ever built from \
+              one; Starlette's TrustedHost ignores the port's value (200), and its HTTPSRedirect \
+              falls back to the server's own socket address (307 to `https://127.0.0.1:PORT/`)",
+    },
+    Decision {
+        stacks: HOST_STACKS,
+        when: "a fully qualified host name: one trailing dot (`testserver.`, `example.com.`)",
+        applies: |probe| {
+            probe
+                .get("host")
+                .is_some_and(|host| host.ends_with('.') && !host.ends_with(".."))
+        },
+        fields: &["status"],
+        strata: Val::OneOf(&["200", "307"]),
+        starlette: Val::Is("400"),
+        why: "DESIGN: one trailing dot is ignored, `testserver.` is the same host as `testserver` \
+              (RFC 1034 §3.1); Starlette compares the strings, so it refuses it (400), and strata \
+              serves it, redirects it to www, or on to https",
+    },
+    Decision {
+        stacks: HOST_STACKS,
+        when: "an absolute-form target whose authority is not the Host (`GET http://evil.com/` + `Host: testserver`)",
+        applies: |probe| probe.target.starts_with("http://evil.com/") && probe.get("host") == Some("testserver"),
+        fields: &["status"],
+        strata: Val::Is("400"),
+        starlette: Val::OneOf(&["404", "307"]),
+        why: "DESIGN (RFC 9112 §3.2.2): the host is the target's authority, and a Host that disagrees \
+              is refused, since the app and a check could each believe a different one; uvicorn takes \
+              the whole URL for the path (404, or a redirect to `https://testserver/http://evil.com/`)",
     },
     Decision {
         stacks: HOST_STACKS,
         when: "an empty port (`testserver:`, `[::1]:`)",
         applies: |probe| probe.get("host").is_some_and(|host| host.ends_with(':')),
-        fields: &["status", "location"],
-        strata: Val::Any,
-        starlette: Val::Any,
-        why: "RFC 3986 §3.2.3: `port = *DIGIT`, and an empty port means the scheme's default; \
-              Starlette's Host pattern needs a digit, so it refuses the host (400) or redirects to its \
-              own socket address",
+        fields: &["status"],
+        strata: Val::OneOf(&["200", "307"]),
+        starlette: Val::Is("400"),
+        why: EMPTY_PORT,
     },
     Decision {
         stacks: REDIRECT_STACKS,
-        when: "an upper-case host with a default port (`WWW.example.com:443`)",
-        applies: |probe| probe.get("host") == Some("WWW.example.com:443"),
+        when: "an empty port (`testserver:`, `[::1]:`)",
+        applies: |probe| probe.get("host").is_some_and(|host| host.ends_with(':')),
         fields: &["location"],
-        strata: Val::Is("https://WWW.example.com/"),
-        starlette: Val::Is("https://www.example.com/"),
-        why: "host names are case-insensitive (RFC 3986 §3.2.2); strata copies the host as sent, \
-              Starlette lower-cases it only when it drops a default port",
+        strata: Val::OneOf(&["https://testserver/", "https://[::1]/"]),
+        starlette: Val::StartsWith("https://127.0.0.1:"),
+        why: EMPTY_PORT,
     },
     Decision {
         stacks: &["trusted_host", "trusted_host_no_www"],
@@ -776,6 +848,7 @@ fn ported_cors() -> Vec<Probe> {
     const LEAK: &str = "test_cors.py::test_cors_allowed_origin_does_not_leak_between_requests";
     const PNA: &str = "test_cors.py::test_cors_private_network_access_*";
     const WITH_GZIP: &str = "test_cors.py::test_cors_vary_origin_with_gzip";
+    const PNA_ALLOWED: &str = "test_cors.py::test_cors_private_network_access_allowed";
     let mut probes = vec![
         preflight("cors_any", ALL, "https://example.org", "GET").header("Access-Control-Request-Headers", "X-Example"),
         Probe::new("cors_any", ALL, "OPTIONS", "/")
@@ -819,6 +892,13 @@ fn ported_cors() -> Vec<Probe> {
             .header("Access-Control-Request-Private-Network", "true"),
         preflight("cors_any", PNA, "https://example.org", "GET"),
         Probe::new("cors_any", PNA, "GET", "/")
+            .header("Origin", "https://example.org")
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Private-Network", "true"),
+        preflight("cors_private_network", PNA_ALLOWED, "https://example.org", "GET")
+            .header("Access-Control-Request-Private-Network", "true"),
+        preflight("cors_private_network", PNA_ALLOWED, "https://example.org", "GET"),
+        Probe::new("cors_private_network", PNA_ALLOWED, "GET", "/")
             .header("Origin", "https://example.org")
             .header("Access-Control-Request-Method", "GET")
             .header("Access-Control-Request-Private-Network", "true"),
@@ -1025,6 +1105,7 @@ fn generated_hosts() -> Vec<Probe> {
     let stacks = [
         "trusted_host",
         "trusted_host_no_www",
+        "trusted_host_literals",
         "https_redirect",
         "host_then_https",
     ];

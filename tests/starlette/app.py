@@ -153,6 +153,20 @@ STACKS: dict[str, list[tuple[type, dict]]] = {
         (CORSMiddleware, dict(allow_origins=["https://allowed.example"])),
         (GZipMiddleware, dict(minimum_size=0)),
     ],
+    "cors_private_network": [
+        (CORSMiddleware, dict(allow_origins=["*"], allow_methods=["*"], allow_private_network=True)),
+    ],
+    "cors_private_network_credentials": [
+        (
+            CORSMiddleware,
+            dict(
+                allow_origins=["https://example.org"],
+                allow_credentials=True,
+                allow_headers=["X-Example"],
+                allow_private_network=True,
+            ),
+        )
+    ],
     "gzip": [(GZipMiddleware, dict(minimum_size=500))],
     "gzip_exclude_zip": [(GZipMiddleware, dict(exclude_content_types=("application/zip",)))],
     "gzip_exclude_nothing": [(GZipMiddleware, dict(exclude_content_types=()))],
@@ -160,6 +174,8 @@ STACKS: dict[str, list[tuple[type, dict]]] = {
     "trusted_host": [
         (TrustedHostMiddleware, dict(allowed_hosts=["testserver", "*.testserver", "www.example.com", "localhost", "Example.net"]))
     ],
+    # test_trusted_host_middleware_ipv6's list less "[v1.foo]", which strata refuses (S0501).
+    "trusted_host_literals": [(TrustedHostMiddleware, dict(allowed_hosts=["[::1]", "api_service", "*.example.com"]))],
     "trusted_host_no_www": [
         (TrustedHostMiddleware, dict(allowed_hosts=["www.example.com", "*.testserver"], www_redirect=False))
     ],
