@@ -15,7 +15,12 @@
 //! `test_https_redirect.py` of Starlette 1.10) and adds generated
 //! combinations of origins, methods, request-header lists, encodings and
 //! hosts: fixed lists and a fixed-seed sample, so every run sends the same
-//! requests.
+//! requests. The `slashes` stack compares `redirect_slashes` with Starlette's
+//! own `Router`.
+//!
+//! To look closer: `STRATA_DIFF_SHOW=<text>` prints both raw answers of every
+//! request whose `[stack] description` contains `<text>` (with
+//! `--nocapture`); `STRATA_DIFF_LIMIT=<n>` lists more than 60 disagreements.
 //!
 //! Starlette comes from a virtualenv that `bash tests/starlette/setup.sh`
 //! (called by `.ci/run`) builds from the pinned, hashed

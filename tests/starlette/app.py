@@ -14,7 +14,7 @@ starlette_diff.rs: the same middleware options, the same handlers
 `Starlette.build_middleware_stack` does it (ServerErrorMiddleware outermost,
 then the user's middleware, then ExceptionMiddleware), around a path switch
 that ignores the method, so that routing never answers 405 for a method the
-corpus sends.
+corpus sends; the `slashes` stack wraps Starlette's Router instead (INNER).
 """
 
 from __future__ import annotations
