@@ -36,7 +36,7 @@ use serde_json::json;
     jwt(secret_env = "JWT_SECRET", public_paths = ["/", "/health", "/login"]),
     timing,
 )]
-fn app() -> Result<Router, strata::MissingEnv> {
+fn app() -> Result<Router, strata::EnvError> {
     Ok(Router::new()
         .route("/", get(|| async { "hello from strata\n" }))
         .route("/health", get(|| async { "ok\n" }))
