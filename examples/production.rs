@@ -10,7 +10,6 @@
 //! is missing. `/login` stores the user in the session and returns a JWT
 //! signed with `JWT_SECRET`; `/me` needs that token.
 
-use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::routing::{get, post};
@@ -36,7 +35,7 @@ use serde_json::json;
     jwt(secret_env = "JWT_SECRET", public_paths = ["/", "/health", "/login"]),
     timing,
 )]
-fn app() -> Result<Router, strata::MissingEnv> {
+fn app() -> Result<Router, strata::EnvError> {
     Ok(Router::new()
         .route("/", get(|| async { "hello from strata\n" }))
         .route("/health", get(|| async { "ok\n" }))
@@ -82,7 +81,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  curl -i -c jar -X POST {base}/login               # a session cookie and a token");
     println!("  curl -i -b jar -H \"authorization: Bearer $TOKEN\" {base}/me");
     println!("  for i in $(seq 61); do curl -s -o /dev/null -w '%{{http_code}} ' {base}/; done   # ... 429");
-    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(stack);
-    axum::serve(listener, service).await?;
+    strata::serve(listener, stack).await?;
     Ok(())
 }

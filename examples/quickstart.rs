@@ -6,7 +6,6 @@
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::net::SocketAddr;
 
 #[strata::stack(
     trusted_host(allowed_hosts = ["localhost", "127.0.0.1", "*.example.com"]),
@@ -56,7 +55,8 @@ async fn main() -> std::io::Result<()> {
     println!("strata quickstart serving on {base}");
     println!("try:");
     println!("  curl -i {base}/");
-    println!("  curl -i -H 'accept-encoding: gzip' {base}/items --output -   # compressed (>500 bytes)");
+    println!("  curl -i --compressed {base}/items                          # gzip (>500 bytes), decoded by curl");
+    println!("  curl --http2-prior-knowledge -i {base}/                     # HTTP/2 (h2c)");
     println!("  curl -i -H 'origin: http://localhost:3000' {base}/           # CORS headers");
     println!(
         "  curl -i -X OPTIONS -H 'origin: http://localhost:3000' -H 'access-control-request-method: POST' {base}/"
@@ -67,8 +67,7 @@ async fn main() -> std::io::Result<()> {
     println!("  curl -i -H 'host: evil.example' {base}/                     # 400 Invalid host header");
     println!("  curl -i -H 'x-request-id: my-trace-1' {base}/whoami");
     println!("  curl -i -H 'origin: http://localhost:3000' {base}/panic    # 500 JSON, still with CORS + request id");
-    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app());
-    axum::serve(listener, service).await
+    strata::serve(listener, app()).await
 }
 
 /// A handler with a bug: strata turns the panic into a 500.

@@ -58,7 +58,7 @@ fn unconfigured() -> Router {
 }
 
 #[strata::stack(api_key(keys_env = "STRATA_E2E_SURELY_UNSET_KEYS"))]
-fn unconfigured_fallible() -> Result<Router, strata::MissingEnv> {
+fn unconfigured_fallible() -> Result<Router, strata::EnvError> {
     Ok(Router::new())
 }
 
@@ -165,5 +165,5 @@ fn a_missing_variable_stops_the_app_at_start_up_naming_it() {
         "strata: environment variable `STRATA_E2E_SURELY_UNSET_KEYS` is not set (needed by `api_key.keys_env`)"
     );
     let error = unconfigured_fallible().err().expect("an Err, not a panic");
-    assert_eq!(error.variable, "STRATA_E2E_SURELY_UNSET_KEYS");
+    assert_eq!(error.problems[0].variable, "STRATA_E2E_SURELY_UNSET_KEYS");
 }

@@ -241,14 +241,14 @@ pub fn wrap_function(
         Some(result) => {
             let wrapped = wrap(
                 quote!(#inner_ident(#(#passed_arguments),*) #wait ?),
-                &crate::lower::Cx { fallible: true },
+                &crate::lower::Cx::new(true),
             );
             (result, quote!(::core::result::Result::Ok(#wrapped)))
         }
         None => {
             let wrapped = wrap(
                 quote!(#inner_ident(#(#passed_arguments),*) #wait),
-                &crate::lower::Cx { fallible: false },
+                &crate::lower::Cx::new(false),
             );
             (service_type(), wrapped)
         }

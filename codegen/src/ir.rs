@@ -50,25 +50,57 @@ impl Lowered {
     }
 }
 
-/// What lowering needs to know about the code it lowers into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What lowering needs to know about the code it lowers into, and what it
+/// collects on the way: the environment variables the stack reads, checked
+/// all at once before any layer is built.
+#[derive(Debug)]
 pub struct Cx {
     /// The generated function returns a `Result`, so a missing environment
     /// variable becomes an `Err` (through `?`) instead of a panic.
     pub fallible: bool,
+    needs: std::cell::RefCell<Vec<TokenStream>>,
 }
 
 impl Cx {
-    /// An expression of type `String`: the variable's value, read once when
-    /// the stack is built; a missing one fails at start-up, naming it.
-    pub fn env(&self, variable: &str, purpose: &str) -> TokenStream {
-        let private = private();
-        let read = quote!(#private::runtime::env::require(#variable, #purpose));
-        if self.fallible {
-            quote!(#read?)
-        } else {
-            quote!(#read.unwrap_or_else(|missing| ::core::panic!("{missing}")))
+    pub fn new(fallible: bool) -> Self {
+        Cx {
+            fallible,
+            needs: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// An expression of type `String`: the variable's value, read once when
+    /// the stack is built. The variable is also checked up front with every
+    /// other one ([`Cx::env_checks`]), so start-up names all that are missing.
+    pub fn env(&self, variable: &str, purpose: &str) -> TokenStream {
+        self.env_checked(variable, purpose, quote!(any))
+    }
+
+    /// [`Cx::env`], with the value checked up front by `check`, a function of
+    /// `strata_runtime::env` (`secret`, `key_list`, `redis_url`).
+    pub fn env_checked(&self, variable: &str, purpose: &str, check: TokenStream) -> TokenStream {
+        let private = private();
+        self.needs.borrow_mut().push(quote! {
+            #private::runtime::env::Need {
+                variable: #variable,
+                purpose: #purpose,
+                check: #private::runtime::env::#check,
+            }
+        });
+        let read = quote!(#private::runtime::env::require(#variable, #purpose));
+        startup(self, read)
+    }
+
+    /// The up-front check of every variable asked for so far, as a statement,
+    /// or nothing when the stack reads none.
+    pub fn env_checks(&self) -> TokenStream {
+        let needs = self.needs.borrow();
+        if needs.is_empty() {
+            return TokenStream::new();
+        }
+        let private = private();
+        let check = startup(self, quote!(#private::runtime::env::check_all(&[#(#needs),*])));
+        quote!(#check;)
     }
 }
 
@@ -107,8 +139,9 @@ pub fn json_string(text: &str) -> String {
 /// unusable): `?` when the user's function returns a `Result`, else a panic
 /// whose message names the variable, before any request is served.
 pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let private = private();
     if cx.fallible {
-        quote::quote!(#fallible?)
+        quote::quote!(#fallible.map_err(#private::runtime::env::EnvError::from)?)
     } else {
         quote::quote!(#fallible.unwrap_or_else(|error| ::core::panic!("{error}")))
     }

@@ -33,8 +33,10 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             #router
         })
     };
+    let env_checks = cx.env_checks();
     quote! {{
         #items
+        #env_checks
         #private::runtime::Stack::new(
             #private::ServiceBuilder::new()
                 #(.layer(#layers))*

@@ -35,7 +35,7 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
 }
 
 fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
-    let stack = stack_expr(&compiled.spec, &compiled.plan, quote!(app), &Cx { fallible: true });
+    let stack = stack_expr(&compiled.spec, &compiled.plan, quote!(app), &Cx::new(true));
     let service_type = crate::emit::service_type();
     let layers: Vec<minijinja::Value> = compiled
         .plan

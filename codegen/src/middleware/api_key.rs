@@ -59,7 +59,7 @@ impl ApiKey {
         let header = header_name_tokens(self.header.as_ref().map_or("x-api-key", |h| h.value.as_str()));
         let public_paths = path_list(self.public_paths.as_ref());
         let variable = self.keys_env.as_ref().map_or("", |v| v.value.as_str());
-        let keys = cx.env(variable, "api_key.keys_env");
+        let keys = cx.env_checked(variable, "api_key.keys_env", quote!(key_list));
         let layer = startup(
             cx,
             quote!(#private::runtime::api_key::ApiKeyLayer::new(&__STRATA_API_KEY, &#keys, #variable)),

@@ -145,7 +145,7 @@ impl Jwt {
             }
             (None, secret) => {
                 let variable = secret.as_ref().map_or("", |v| v.value.as_str());
-                let secret = cx.env(variable, "jwt.secret_env");
+                let secret = cx.env_checked(variable, "jwt.secret_env", quote!(secret));
                 startup(
                     cx,
                     quote!(#private::runtime::jwt::JwtLayer::with_secret(&__STRATA_JWT, &#secret, #variable)),

@@ -204,7 +204,7 @@ impl RateLimit {
         };
         let layer = if self.redis() {
             let variable = self.redis_url_env.as_ref().map_or("", |v| v.value.as_str());
-            let url = cx.env(variable, "rate_limit.redis_url_env");
+            let url = cx.env_checked(variable, "rate_limit.redis_url_env", quote!(redis_url));
             items.extend(quote!(#private::runtime::__require_redis_feature!("`rate_limit(backend = \"redis\")`");));
             startup(
                 cx,

@@ -115,7 +115,7 @@ impl Session {
         };
         let https_only = self.https_only.as_ref().is_none_or(|h| h.value);
         let (secret, secret_variable) = match (&self.secret_env, &self.secret) {
-            (Some(variable), _) => (cx.env(&variable.value, "session.secret_env"), variable.value.clone()),
+            (Some(variable), _) => (cx.env_checked(&variable.value, "session.secret_env", quote!(secret)), variable.value.clone()),
             (None, Some(literal)) => {
                 let literal = &literal.value;
                 (quote!(#literal), "session.secret".to_string())
@@ -135,7 +135,7 @@ impl Session {
         };
         let layer = if self.redis() {
             let url_variable = text(&self.redis_url_env, "");
-            let url = cx.env(&url_variable, "session.redis_url_env");
+            let url = cx.env_checked(&url_variable, "session.redis_url_env", quote!(redis_url));
             items.extend(quote!(#private::runtime::__require_redis_feature!("`session(store = \"redis\")`");));
             startup(
                 cx,

@@ -155,9 +155,11 @@ fn too_many_requests<B: From<Bytes>>(policy: &RateLimitPolicy, retry_after: Dura
 fn no_client_address<B: From<Bytes>>() -> Response<B> {
     tracing::error!(
         target: "strata::rate_limit",
-        "rate_limit keys by client IP but the request has no peer address: serve the app with \
-         `into_make_service_with_connect_info::<SocketAddr>()`, or wrap it in axum's \
-         `MockConnectInfo` layer in tests"
+        "rate_limit keys by client IP but the request has no peer address: serve the stack with \
+         `strata::serve(listener, app())` or `axum::serve(listener, app())` (or \
+         `into_make_service_with_connect_info::<SocketAddr>()`); in `oneshot` tests, add \
+         `axum::extract::connect_info::MockConnectInfo(addr)` to the router or \
+         `ConnectInfo(addr)` to the request's extensions"
     );
     fixed(
         StatusCode::INTERNAL_SERVER_ERROR,
