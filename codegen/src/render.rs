@@ -53,6 +53,29 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
+/// A span of a Rust file parsed outside the compiler (`strata explain
+/// src/main.rs` parses it with `syn`) as a byte range of that file, so the
+/// file's diagnostics render like a stack.toml's.
+pub fn span_to_bytes(loc: &Loc) -> Loc {
+    match loc {
+        Loc::Span(span) => Loc::Bytes(span.byte_range()),
+        bytes => bytes.clone(),
+    }
+}
+
+/// Every location of `diagnostics` through [`span_to_bytes`].
+pub fn spans_to_bytes(diagnostics: Diagnostics) -> Diagnostics {
+    let mut converted = Diagnostics::default();
+    for mut diagnostic in diagnostics.into_vec() {
+        diagnostic.loc = span_to_bytes(&diagnostic.loc);
+        for note in &mut diagnostic.notes {
+            note.loc = span_to_bytes(&note.loc);
+        }
+        converted.push(diagnostic);
+    }
+    converted
+}
+
 /// Diagnostics in file order, as a reader goes through the file.
 pub fn in_file_order(diagnostics: &Diagnostics) -> Vec<&Diagnostic> {
     let mut ordered: Vec<&Diagnostic> = diagnostics.iter().collect();

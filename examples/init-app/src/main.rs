@@ -5,8 +5,10 @@ use axum::{Router, routing::get};
 use std::net::SocketAddr;
 
 /// The app's routes; strata wraps them in the stack from `stack.toml`
-/// (editing the file rebuilds the app).
-#[strata::stack(file = "stack.toml")]
+/// (editing the file rebuilds the app). Debug builds (`cargo run`) apply its
+/// `[profile.dev]`; release builds (`cargo run --release`) the base tables.
+#[cfg_attr(debug_assertions, strata::stack(file = "stack.toml", profile = "dev"))]
+#[cfg_attr(not(debug_assertions), strata::stack(file = "stack.toml"))]
 fn app() -> Router {
     Router::new()
         .route("/", get(|| async { "hello from strata\n" }))
@@ -16,8 +18,20 @@ fn app() -> Router {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().init();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-    println!("serving on http://localhost:8080 (try: curl -i http://localhost:8080/)");
+    // 127.0.0.1:8080 unless HOST or PORT say otherwise (in a container: HOST=0.0.0.0).
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
+    let port = match std::env::var("PORT") {
+        Ok(port) => port.parse::<u16>().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("PORT={port:?} is not a port number"),
+            )
+        })?,
+        Err(_) => 8080,
+    };
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
+    let address = listener.local_addr()?;
+    println!("serving on http://{address} (try: curl -i http://{address}/)");
     let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app());
     axum::serve(listener, service).await
 }
