@@ -254,7 +254,7 @@ fn load_rust(file: &Path, name: String, text: String, deploy: bool) -> Result<Ve
                         Some(profile) => format!("{title}, {path} with profile `{profile}`"),
                         None => format!("{title}, {path}"),
                     },
-                    name: toml.display().to_string(),
+                    name: relative_to_here(&toml).display().to_string(),
                     text: toml_text,
                     compiled,
                     diagnostics,
@@ -282,6 +282,14 @@ fn load_rust(file: &Path, name: String, text: String, deploy: bool) -> Result<Ve
         });
     }
     Ok(units)
+}
+
+/// `path` as seen from the current folder, when it is below it.
+fn relative_to_here(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// The folder of the nearest Cargo.toml above `file`, where the macro
