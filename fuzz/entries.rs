@@ -77,10 +77,11 @@ pub fn attribute_pipeline(data: &[u8]) {
 const JWT_SECRET: &str = "fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz";
 
 #[strata::stack(
+    proxy(trusted_proxies = ["127.0.0.1"]),
     request_id,
     access_log,
     trusted_host(allowed_hosts = ["localhost", "*.example.com"]),
-    https_redirect(trust_forwarded_proto = true),
+    https_redirect,
     security_headers(content_security_policy = "default-src 'self'"),
     cors(
         allow_origins = ["https://app.example.com"],
@@ -92,7 +93,7 @@ const JWT_SECRET: &str = "fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz";
     ),
     compression(minimum_size = 10),
     block(user_agent_prefixes = ["BadBot"]),
-    rate_limit(requests = 1000000000, per = "1s", trusted_proxies = ["127.0.0.1"]),
+    rate_limit(requests = 1000000000, per = "1s"),
     redirect_slashes,
     session(secret_env = "STRATA_FUZZ_SESSION"),
     jwt(secret_env = "STRATA_FUZZ_JWT", public_paths = ["/public", "/echo", "/dir/", "/any"]),

@@ -34,7 +34,44 @@ pub use strata_macros::stack;
 pub use strata_runtime::Claims;
 pub use strata_runtime::RequestId;
 pub use strata_runtime::Session;
+pub use strata_runtime::Stack;
 pub use strata_runtime::env::MissingEnv;
+pub use strata_runtime::proxy::{ClientInfo, Scheme};
+
+/// Serves `service` — a `#[strata::stack]` function's [`Stack`], or any axum
+/// service — on `listener`, with each client's address available to the
+/// stack (`ConnectInfo<SocketAddr>`, which `rate_limit` and `access_log`
+/// read). The one-line form of
+/// `axum::serve(listener, service.into_make_service_with_connect_info::<SocketAddr>())`.
+///
+/// ```no_run
+/// # use axum::{routing::get, Router};
+/// #[strata::stack(request_id, access_log)]
+/// fn app() -> Router {
+///     Router::new().route("/", get(|| async { "hi" }))
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// strata::serve(listener, app()).await
+/// # }
+/// ```
+pub async fn serve<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<()>
+where
+    S: tower_service::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(
+        service,
+    );
+    axum::serve(listener, make).await
+}
 
 /// Brings in the stack module that build.rs generated with
 /// `strata_codegen::Builder` (the prost-build convention): its `stack(app)`

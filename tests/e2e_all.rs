@@ -17,16 +17,17 @@ use support::{empty, request, send, serve};
     jwt(secret_env = "STRATA_E2E_ALL_JWT", public_paths = ["/public"]),
     session(secret_env = "STRATA_E2E_ALL_SESSION"),
     redirect_slashes,
-    rate_limit(requests = 100, per = "1m", trusted_proxies = ["127.0.0.1"]),
+    rate_limit(requests = 100, per = "1m"),
     block(user_agent_prefixes = ["BadBot"]),
     catch_panic,
     compression,
     cors(allow_origins = ["https://app.example.com"]),
     security_headers,
-    https_redirect(trust_forwarded_proto = true),
+    https_redirect,
     trusted_host(allowed_hosts = ["localhost"]),
     access_log,
     request_id,
+    proxy(trusted_proxies = ["127.0.0.1"]),
 )]
 fn app() -> Router {
     Router::new().route("/public", get(|| async { "public" })).route(

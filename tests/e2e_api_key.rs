@@ -2,9 +2,12 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{any, get};
 use support::{empty, request, send, serve};
 
 const KEYS_VARIABLE: &str = "STRATA_E2E_API_KEYS";
@@ -19,6 +22,34 @@ fn app() -> Router {
     Router::new()
         .route("/", get(|| async { "secret data" }))
         .route("/health", get(|| async { "ok" }))
+}
+
+/// Handlers that answer every method (`any()`, `route_service`, the
+/// fallback), each counting the requests that reached it.
+fn catch_all_routes(hits: Arc<AtomicUsize>) -> Router {
+    let counted = |hits: Arc<AtomicUsize>| {
+        move || {
+            hits.fetch_add(1, Ordering::SeqCst);
+            async { "handler ran" }
+        }
+    };
+    let service_hits = hits.clone();
+    let service = tower::service_fn(move |_request: axum::extract::Request| {
+        service_hits.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, std::convert::Infallible>(axum::response::IntoResponse::into_response("handler ran")) }
+    });
+    Router::new()
+        .route("/admin", any(counted(hits.clone())))
+        .route_service("/service", service)
+        .fallback(counted(hits))
+}
+
+#[strata::stack(
+    cors(allow_origins = ["https://app.example.com"], allow_methods = ["GET", "DELETE"], allow_headers = ["x-api-key"]),
+    api_key(keys_env = "STRATA_E2E_API_KEYS"),
+)]
+fn catch_all_app(hits: Arc<AtomicUsize>) -> Router {
+    catch_all_routes(hits)
 }
 
 #[strata::stack(api_key(keys_env = "STRATA_E2E_SURELY_UNSET_KEYS"))]
@@ -82,6 +113,45 @@ async fn a_missing_key_is_refused_and_public_paths_need_none() {
     let response = send(address, empty(request("GET", "/health"))).await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.text(), "ok");
+}
+
+#[tokio::test]
+async fn attack_options_without_a_key_never_reaches_a_catch_all_handler_while_cors_answers_preflights() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let stack = temp_env::with_var(KEYS_VARIABLE, Some(KEY), || catch_all_app(hits.clone()));
+    let address = serve(stack).await;
+    for path in ["/admin", "/service", "/not-routed"] {
+        let response = send(address, empty(request("OPTIONS", path))).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "OPTIONS {path}");
+        assert_eq!(response.text(), r#"{"detail":"Invalid API key"}"#);
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "no handler may run without a key");
+    // A browser's preflight (no key: browsers never send credentials on one)
+    // is answered 200 by cors, which wraps api_key; the handler never sees it.
+    let response = send(
+        address,
+        empty(
+            request("OPTIONS", "/admin")
+                .header("origin", "https://app.example.com")
+                .header("access-control-request-method", "DELETE")
+                .header("access-control-request-headers", "x-api-key"),
+        ),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text(), "OK");
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+    // With the key, the handlers answer OPTIONS like any other method.
+    for path in ["/admin", "/service", "/not-routed"] {
+        let response = send(address, empty(request("OPTIONS", path).header("x-api-key", KEY))).await;
+        assert_eq!(response.status, StatusCode::OK, "OPTIONS {path}");
+        assert_eq!(response.text(), "handler ran");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! No request may panic strata: every middleware in one stack (without
 //! `catch_panic`, so a panic would fail this test instead of becoming a 500),
 //! and thousands of hostile requests — malformed hosts, origins, tokens,
-//! cookies, forwarded headers, paths and methods, alone and combined.
+//! cookies, forwarded headers, paths and methods, alone and combined; from a
+//! trusted proxy and from an untrusted peer; with origin-form and
+//! absolute-form targets (what HTTP/2's `:authority` also produces).
 
 use axum::Router;
 use axum::body::Body;
@@ -13,10 +15,11 @@ use std::net::SocketAddr;
 use tower::ServiceExt;
 
 #[strata::stack(
+    proxy(trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]),
     request_id,
     access_log,
-    trusted_host(allowed_hosts = ["localhost", "*.example.com"]),
-    https_redirect(trust_forwarded_proto = true),
+    trusted_host(allowed_hosts = ["localhost", "*.example.com", "[::1]"], exempt_paths = ["/public"]),
+    https_redirect,
     security_headers,
     cors(
         allow_origins = ["https://app.example.com"],
@@ -27,7 +30,7 @@ use tower::ServiceExt;
     ),
     compression(minimum_size = 10),
     block(user_agent_prefixes = ["BadBot"]),
-    rate_limit(requests = 1000000, per = "1s", trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]),
+    rate_limit(requests = 1000000, per = "1s"),
     redirect_slashes,
     session(secret_env = "STRATA_HOSTILE_SESSION"),
     jwt(secret_env = "STRATA_HOSTILE_JWT", public_paths = ["/public", "/docs/*"]),
@@ -70,6 +73,14 @@ fn hostile(header: &str) -> Vec<Vec<u8>> {
             "LOCALHOST",
             "localhost:80@evil.com",
             "evil.com/.example.com",
+            "localhost.",
+            "LOCALHOST..",
+            "[::1].",
+            "[::1]:000080",
+            "[:::]",
+            "[fe80::1%25eth0]",
+            "localhost:65536",
+            "a_b.example.com",
         ],
         "origin" => &[
             "null",
@@ -110,8 +121,32 @@ fn hostile(header: &str) -> Vec<Vec<u8>> {
             "10.0.0.1, 10.0.0.2, 1.2.3.4",
             "unknown",
             "[::1]:80",
+            "198.51.100.1, 10.0.0.1, 127.0.0.1",
+            "[2001:db8::1]:4711, 10.0.0.1",
         ],
-        "x-forwarded-proto" => &["", "HTTPS", "ftp", "https, http"],
+        "x-forwarded-proto" => &["", "HTTPS", "ftp", "https, http", "http, https", "wss"],
+        "x-forwarded-host" => &[
+            "",
+            "evil.example",
+            "api.example.com, evil.example",
+            "evil.example, api.example.com",
+            "localhost:99999",
+            "[::1",
+            "api.example.com/x",
+        ],
+        "forwarded" => &[
+            "for=198.51.100.1;proto=https;host=api.example.com",
+            "for=\"[2001:db8::1]:4711\";proto=https",
+            "for=198.51.100.1;for=198.51.100.2",
+            "for=198.51.100.1;proto=https;proto=http",
+            "for=\"[2001:db8::1",
+            "for=unknown, for=_hidden, for=10.0.0.1",
+            "for=;proto=;host=",
+            ";;;,,,",
+            "for=\"\\\"\";host=\"a,b\"",
+            "host=\"evil.example\"",
+            "proto=https, proto=https",
+        ],
         "access-control-request-method" => &["", "GET, POST", "G E T", "*"],
         "access-control-request-headers" => &[",", " , ,", "authorization,,content-type", "*"],
         "x-api-key" => &["k", "key-1 ", "key-1,key-2"],
@@ -132,6 +167,8 @@ const HEADERS: &[&str] = &[
     "cookie",
     "x-forwarded-for",
     "x-forwarded-proto",
+    "x-forwarded-host",
+    "forwarded",
     "access-control-request-method",
     "access-control-request-headers",
     "x-api-key",
@@ -151,7 +188,27 @@ const PATHS: &[&str] = &[
     "/%2e%2e/private",
     "/public/../private",
     "*",
+    // Absolute-form targets (HTTP/1.1), or what `:authority` gives (HTTP/2).
+    "http://localhost/private",
+    "https://localhost/public",
+    "http://evil.example/public",
+    "http://LOCALHOST./private",
+    "http://[::1]:8080/public",
+    "http://a.example.com:99999/private",
 ];
+
+/// A trusted proxy, and an untrusted client: the forwarded headers are sent
+/// from both in turn (the untrusted one is redirected to HTTPS, since its
+/// `X-Forwarded-Proto` is not believed), every other header from the proxy,
+/// so that it reaches the layers deep inside.
+fn peer(header: &str, sent: usize) -> &'static str {
+    let forwarded = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"];
+    if forwarded.contains(&header) && sent % 2 == 1 {
+        "203.0.113.9:4000"
+    } else {
+        "127.0.0.1:4000"
+    }
+}
 
 const JWT_SECRET: &str = "hostile-jwt-hostile-jwt-hostile-jwt-hostile";
 
@@ -170,7 +227,14 @@ fn valid_token() -> String {
 }
 
 /// A request every layer would let through, with one header made hostile.
-fn request(method: &Method, path: &str, header: &str, value: &HeaderValue, token: &str) -> Option<Request<Body>> {
+fn request(
+    method: &Method,
+    path: &str,
+    header: &str,
+    value: &HeaderValue,
+    token: &str,
+    peer: &str,
+) -> Option<Request<Body>> {
     let mut request = Request::builder()
         .method(method.clone())
         .uri(path)
@@ -192,7 +256,7 @@ fn request(method: &Method, path: &str, header: &str, value: &HeaderValue, token
         headers.insert("origin", HeaderValue::from_static("https://app.example.com"));
     }
     headers.append(axum::http::HeaderName::from_static(leak(header)), value.clone());
-    let peer: SocketAddr = "127.0.0.1:4000".parse().ok()?;
+    let peer: SocketAddr = peer.parse().ok()?;
     request.extensions_mut().insert(ConnectInfo(peer));
     Some(request)
 }
@@ -234,7 +298,8 @@ async fn hostile_requests_never_panic_and_never_fail_inside() {
         for value in hostile(header).iter().filter_map(|value| bytes(value)) {
             for method in &methods {
                 for path in PATHS {
-                    let Some(request) = request(method, path, header, &value, &token) else {
+                    let peer = peer(header, sent);
+                    let Some(request) = request(method, path, header, &value, &token, peer) else {
                         continue;
                     };
                     let response = service.clone().oneshot(request).await.unwrap();
@@ -243,7 +308,7 @@ async fn hostile_requests_never_panic_and_never_fail_inside() {
                     assert_ne!(
                         response.status(),
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "{method} {path} with {header}: {value:?}"
+                        "{method} {path} from {peer} with {header}: {value:?}"
                     );
                     // The body too: compression and the session run as it streams.
                     response.into_body().collect().await.unwrap();

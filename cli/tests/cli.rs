@@ -625,3 +625,22 @@ fn every_command_defaults_to_stack_toml() {
         "stack.rs is up to date with stack.toml\n"
     );
 }
+
+#[test]
+fn check_reports_a_regex_that_admits_unmeant_origins_at_its_line_and_column() {
+    let output = run(&["check", "s0107.toml"]);
+    assert_eq!(output.code, 1);
+    assert!(output.stderr.contains("error[S0107]"), "{}", output.stderr);
+    assert!(output.stderr.contains("s0107.toml:4:22"), "{}", output.stderr);
+    insta::assert_snapshot!("check_s0107", output.stderr);
+}
+
+#[test]
+fn check_reports_the_identity_rules_at_file_line_column() {
+    let output = run(&["check", "identity.toml"]);
+    assert_eq!(output.code, 1);
+    for code in ["error[S0402]", "error[S0403]"] {
+        assert!(output.stderr.contains(code), "{code}: {}", output.stderr);
+    }
+    insta::assert_snapshot!("check_identity_human", output.stderr);
+}

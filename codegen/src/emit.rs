@@ -147,19 +147,20 @@ fn compile_file(
     }
 }
 
-/// The type the annotated function now returns: an opaque, fully static
-/// tower service that `axum::serve` accepts.
+/// The type the annotated function now returns: strata's `Stack` around an
+/// opaque, fully static tower service. `axum::serve` accepts it as it is
+/// (it is its own make-service, with connect info).
 pub fn service_type() -> TokenStream {
     let private = private();
     quote! {
-        impl #private::Service<
+        #private::runtime::Stack<impl #private::Service<
             #private::Request,
             Response = #private::Response,
             Error = ::core::convert::Infallible,
             Future = impl ::core::future::Future<
                 Output = ::core::result::Result<#private::Response, ::core::convert::Infallible>
             > + ::core::marker::Send + 'static,
-        > + ::core::clone::Clone + ::core::marker::Send + 'static
+        > + ::core::clone::Clone + ::core::marker::Send + 'static>
     }
 }
 
@@ -201,33 +202,54 @@ pub fn wrap_function(
         }
     }
 
+    refuse_stateful_router(output)?;
+
+    // Only the arguments the body uses go to the inner function: the others
+    // stay here for `custom(layer = ...)` expressions to use by value. With
+    // generics, every argument goes (a dropped one could leave a type
+    // parameter that nothing infers).
+    let generic = !signature.generics.params.is_empty()
+        || signature
+            .inputs
+            .iter()
+            .any(|input| matches!(input, syn::FnArg::Typed(t) if matches!(*t.ty, syn::Type::ImplTrait(_))));
+    let body_tokens = function.block.to_token_stream();
+    let passed: Vec<usize> = (0..arguments.len())
+        .filter(|&index| generic || mentions(&body_tokens, &arguments[index]))
+        .collect();
+    let passed_arguments: Vec<&syn::Ident> = passed.iter().map(|&index| &arguments[index]).collect();
+
     let inner_ident = format_ident!("__strata_inner_{}", signature.ident);
     let mut inner = function.clone();
     inner.sig.ident = inner_ident.clone();
     inner.attrs.clear();
     inner.vis = syn::Visibility::Inherited;
+    inner.sig.inputs = signature
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| passed.contains(index))
+        .map(|(_, input)| input.clone())
+        .collect();
 
+    // The inner service is built last, after the layers: a layer expression
+    // may use an argument before the body takes it, and a missing secret
+    // fails before any work is done.
     let wait = signature.asyncness.map(|_| quote!(.await));
     let (output_type, build) = match result_ok_type(output) {
         Some(result) => {
-            let wrapped = wrap(quote!(__strata_service), &crate::lower::Cx { fallible: true });
-            (
-                result,
-                quote! {
-                    let __strata_service = #inner_ident(#(#arguments),*) #wait ?;
-                    ::core::result::Result::Ok(#wrapped)
-                },
-            )
+            let wrapped = wrap(
+                quote!(#inner_ident(#(#passed_arguments),*) #wait ?),
+                &crate::lower::Cx { fallible: true },
+            );
+            (result, quote!(::core::result::Result::Ok(#wrapped)))
         }
         None => {
-            let wrapped = wrap(quote!(__strata_service), &crate::lower::Cx { fallible: false });
-            (
-                service_type(),
-                quote! {
-                    let __strata_service = #inner_ident(#(#arguments),*) #wait;
-                    #wrapped
-                },
-            )
+            let wrapped = wrap(
+                quote!(#inner_ident(#(#passed_arguments),*) #wait),
+                &crate::lower::Cx { fallible: false },
+            );
+            (service_type(), wrapped)
         }
     };
 
@@ -243,6 +265,71 @@ pub fn wrap_function(
             #build
         }
     })
+}
+
+/// Whether `ident` appears anywhere in `tokens` (walked without recursion).
+fn mentions(tokens: &TokenStream, ident: &syn::Ident) -> bool {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Ident(found)) if found == *ident => return true,
+            Some(proc_macro2::TokenTree::Group(group)) => stack.push(group.stream().into_iter()),
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    false
+}
+
+/// `-> Router<AppState>`: a router that still needs its state cannot serve
+/// requests; rustc would say so in terms of strata's internals.
+fn refuse_stateful_router(output: &syn::Type) -> syn::Result<()> {
+    let inner = match result_inner(output) {
+        Some(ok) => ok,
+        None => output,
+    };
+    let syn::Type::Path(path) = inner else { return Ok(()) };
+    let Some(last) = path.path.segments.last() else {
+        return Ok(());
+    };
+    if last.ident != "Router" {
+        return Ok(());
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return Ok(());
+    };
+    match arguments.args.first() {
+        Some(syn::GenericArgument::Type(syn::Type::Tuple(unit))) if unit.elems.is_empty() => Ok(()),
+        Some(state) => Err(syn::Error::new(
+            state.span(),
+            format!(
+                "a `Router<{}>` still needs its state, so it cannot serve requests\n\
+                 help: end the function with `.with_state(state)` and return `Router` (that is, `Router<()>`); \
+                 take the state as a parameter: `fn app(state: {}) -> Router`",
+                state.to_token_stream(),
+                state.to_token_stream()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `T` of `Result<T, E>` (or of a `Result<T>` alias).
+fn result_inner(output: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = output else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.first() {
+        Some(syn::GenericArgument::Type(ok)) => Some(ok),
+        _ => None,
+    }
 }
 
 /// For `Result<T, E>` or a `Result<T>` alias, the same type with `T`

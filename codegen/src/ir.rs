@@ -13,6 +13,12 @@ use quote::quote;
 pub struct Lowered {
     pub items: TokenStream,
     pub layers: Vec<TokenStream>,
+    /// Expressions that rebuild the user's router before any layer wraps it,
+    /// for middlewares that must see the routes (`redirect_slashes`): each
+    /// names the router built so far [`router_ident`] and evaluates to the
+    /// new one. The runtime's `route::Routes` bound makes a function that
+    /// does not return a `Router` a compile error.
+    pub router_hooks: Vec<TokenStream>,
 }
 
 impl Lowered {
@@ -20,6 +26,15 @@ impl Lowered {
         Lowered {
             items: TokenStream::new(),
             layers: vec![layer],
+            router_hooks: Vec::new(),
+        }
+    }
+
+    /// A hook on the user's router and no layer; see [`Lowered::router_hooks`].
+    pub fn router_hook(hook: TokenStream) -> Self {
+        Lowered {
+            router_hooks: vec![hook],
+            ..Lowered::default()
         }
     }
 
@@ -97,6 +112,11 @@ pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::Toke
     } else {
         quote::quote!(#fallible.unwrap_or_else(|error| ::core::panic!("{error}")))
     }
+}
+
+/// The name under which a router hook sees the router built so far.
+pub fn router_ident() -> proc_macro2::Ident {
+    quote::format_ident!("__strata_router")
 }
 
 /// A `PathList` literal: exact paths without their trailing slash, and the

@@ -9,22 +9,36 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 // What a middleware lowers to lives in a leaf module; re-exported here.
-pub use crate::ir::{Cx, Lowered, path_list};
+pub use crate::ir::{Cx, Lowered, path_list, router_ident};
 
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
 pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
     let private = private();
     let mut items = TokenStream::new();
     let mut layers = Vec::new();
+    let mut router_hooks = Vec::new();
     for placed in &plan.layers {
         let lowered = spec.layers[placed.layer].config.lower(cx);
         items.extend(lowered.items);
         layers.extend(lowered.layers);
+        router_hooks.extend(lowered.router_hooks);
     }
+    let inner = if router_hooks.is_empty() {
+        inner
+    } else {
+        let router = router_ident();
+        quote!({
+            let #router = #inner;
+            #(let #router = #router_hooks;)*
+            #router
+        })
+    };
     quote! {{
         #items
-        #private::ServiceBuilder::new()
-            #(.layer(#layers))*
-            .service(#inner)
+        #private::runtime::Stack::new(
+            #private::ServiceBuilder::new()
+                #(.layer(#layers))*
+                .service(#inner)
+        )
     }}
 }

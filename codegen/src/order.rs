@@ -9,7 +9,7 @@
 //! against it.
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, suggest};
-use crate::middleware::{Config, Def};
+use crate::middleware::{Config, Def, rate_limit};
 use crate::model::{OrderMode, StackSpec};
 use crate::rules::ORDER;
 
@@ -61,8 +61,21 @@ pub fn solve(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Option<Plan> {
     plan.filter(|_| errors_after == errors_before)
 }
 
+/// A middleware's rank; a `rate_limit` keyed on a verified identity ranks
+/// just inside the auth layer that verifies it.
 fn rank(config: &Config) -> u16 {
-    config.def().rank
+    match config {
+        Config::RateLimit(limit) if limit.identity_of().is_some() => rate_limit::IDENTITY_RANK,
+        other => other.def().rank,
+    }
+}
+
+/// Why a middleware sits at its rank.
+fn why(config: &Config) -> &'static str {
+    match config {
+        Config::RateLimit(limit) if limit.identity_of().is_some() => rate_limit::IDENTITY_WHY,
+        other => other.def().why,
+    }
 }
 
 /// Finds the layer a `before`/`after` names: a middleware name or alias, or
@@ -98,6 +111,21 @@ fn constraints(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Vec<Edge> {
                     inner: other_index,
                     why: Why::MustWrap(other_def.wrapped_by_why),
                 });
+            }
+        }
+        if let Config::RateLimit(limit) = &layer.config
+            && let Some(auth) = limit.identity_of()
+        {
+            for (verifier, other) in spec.layers.iter().enumerate() {
+                if other.config.def().name == auth {
+                    edges.push(Edge {
+                        outer: verifier,
+                        inner: outer,
+                        why: Why::MustWrap(
+                            "a limit keyed on a verified identity runs inside the auth layer that verifies it; outside, the identity is whatever the client sent",
+                        ),
+                    });
+                }
             }
         }
         let Config::Custom(custom) = &layer.config else {
@@ -205,7 +233,7 @@ fn canonical_reason(spec: &StackSpec, index: usize, edges: &[Edge]) -> String {
         })
         .collect();
     if placements.is_empty() {
-        spec.layers[index].config.def().why.to_string()
+        why(&spec.layers[index].config).to_string()
     } else {
         format!("placed by {}", placements.join(", "))
     }

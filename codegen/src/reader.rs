@@ -145,6 +145,14 @@ impl<'a> Reader<'a> {
         self.take(key, Kind::Nested).map(|entry| &entry.value)
     }
 
+    /// A key that no longer exists, read only so that a rule can say where it
+    /// went: it is left out of the options (`strata schema`, "did you mean").
+    pub fn retired(&mut self, key: &'static str) -> Option<&'a Spanned<Value>> {
+        let found = self.take(key, Kind::Nested);
+        self.known.pop();
+        found.map(|entry| &entry.value)
+    }
+
     pub fn bool(&mut self, key: &'static str) -> Option<Spanned<bool>> {
         let entry = self.take(key, Kind::Bool)?;
         match &entry.value.value {

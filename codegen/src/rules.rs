@@ -10,7 +10,10 @@ use crate::model::StackSpec;
 
 // The record, the codes and the shared validators live in a leaf module;
 // re-exported here, where the middleware modules have always found them.
-pub use crate::checks::{ORDER, PATH_PATTERN, Rule, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name};
+pub use crate::checks::{
+    HEADER_VALUE, ORDER, PATH_PATTERN, Rule, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name, header_value,
+    header_value_problem,
+};
 
 static STACK_RULES: &[Rule] = &[
     Rule {
@@ -62,6 +65,25 @@ pub fn validate(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn header_values_are_what_from_static_accepts() {
+        for good in ["default-src 'self'", "a\tb", " ~", ""] {
+            assert_eq!(header_value_problem(good), None, "{good:?}");
+            let _ = http::HeaderValue::from_static(Box::leak(good.to_string().into_boxed_str()));
+        }
+        for bad in ["default-src ’self’", "a\nb", "a\rb", "\u{7f}", "caf\u{e9}", "\0"] {
+            assert!(header_value_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            header_value_problem("default-src ’self’").as_deref(),
+            Some("contains '’' (U+2019); header values are ASCII")
+        );
+        assert_eq!(
+            header_value_problem("a\nb").as_deref(),
+            Some("contains the control character U+000A")
+        );
+    }
 
     #[test]
     fn codes_are_unique_per_rule_and_well_formed() {

@@ -103,6 +103,7 @@ fn the_registry_is_declared_in_rank_order() {
     // DESIGN.md's order, for the middlewares it names (a subset check, so a
     // new middleware adds itself to the registry and nothing here).
     let design = [
+        "proxy",
         "request_id",
         "access_log",
         "trusted_host",
@@ -113,12 +114,14 @@ fn the_registry_is_declared_in_rank_order() {
         "catch_panic",
         "block",
         "rate_limit",
-        "redirect_slashes",
         "session",
         "jwt",
         "api_key",
         "audit",
         "timing",
+        // Inside the router, as in Starlette: it must see the routes (README,
+        // "Decisions").
+        "redirect_slashes",
     ];
     for pair in design.windows(2) {
         assert!(position(pair[0]) < position(pair[1]), "{pair:?}");
@@ -195,6 +198,10 @@ fn as_written_enforces_every_hard_constraint() {
         ("cors", "jwt"),
         ("cors", "api_key"),
         ("session", "jwt"),
+        ("proxy", "trusted_host"),
+        ("proxy", "https_redirect"),
+        ("proxy", "rate_limit"),
+        ("proxy", "access_log"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");
     }
@@ -337,5 +344,62 @@ fn a_custom_that_reads_the_session_sits_inside_it() {
     assert_eq!(
         messages(&error),
         ["S0702 `audit` reads the session, but the stack has no `session`"]
+    );
+}
+
+#[test]
+fn a_limit_keyed_on_an_identity_sits_just_inside_its_auth_layer() {
+    let keyed = |key: &str| entry("rate_limit", &[("key", key)]);
+    // Canonical: after jwt / api_key, before custom layers and timing; other
+    // keys keep the rank of rate_limit.
+    for (key, auth) in [("jwt:sub", "jwt"), ("api_key", "api_key")] {
+        let written = vec![
+            entry("timing", &[]),
+            audit(),
+            keyed(key),
+            entry(auth, &[]),
+            entry("session", &[]),
+            entry("cors", &[]),
+        ];
+        assert_eq!(
+            solve(false, written).unwrap(),
+            ["cors", "session", auth, "rate_limit", "audit", "timing"],
+            "{key}"
+        );
+    }
+    let both = vec![keyed("jwt:sub"), entry("api_key", &[]), entry("jwt", &[])];
+    assert_eq!(solve(false, both).unwrap(), ["jwt", "api_key", "rate_limit"]);
+    let by_address = vec![entry("jwt", &[]), keyed("client_ip"), entry("session", &[])];
+    assert_eq!(solve(false, by_address).unwrap(), ["rate_limit", "session", "jwt"]);
+    // explain says why.
+    let (compiled, _) = compile(&document(false, vec![keyed("jwt:sub"), entry("jwt", &[])]));
+    let reason = &compiled.unwrap().plan.layers[1].reason;
+    assert!(reason.contains("inside the auth layer that verifies it"), "{reason}");
+
+    // As written, the auth layer must wrap the limit it feeds.
+    let error = solve(true, vec![keyed("jwt:sub"), entry("jwt", &[])]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `jwt` must be outside `rate_limit`, but it is written inside it"]
+    );
+    let error = solve(true, vec![keyed("api_key"), entry("api_key", &[])]).unwrap_err();
+    assert_eq!(
+        messages(&error),
+        ["S0702 `api_key` must be outside `rate_limit`, but it is written inside it"]
+    );
+    assert_eq!(
+        solve(true, vec![entry("jwt", &[]), keyed("jwt:sub")]).unwrap(),
+        ["jwt", "rate_limit"]
+    );
+}
+
+#[test]
+fn proxy_explains_its_place() {
+    let (compiled, _) = compile(&document(false, vec![entry("trusted_host", &[]), entry("proxy", &[])]));
+    let plan = compiled.unwrap().plan;
+    assert_eq!(plan.layers[0].name, "proxy");
+    assert_eq!(
+        plan.layers[0].reason,
+        "every layer that reads the client's address, scheme or host sees the resolved ones"
     );
 }

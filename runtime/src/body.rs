@@ -8,7 +8,16 @@
 //! `axum::body::Body::new` does not re-box a body that already is an axum
 //! `Body`, so the layer costs nothing when the inner service answers axum
 //! bodies; any other body is boxed once per response.
+//!
+//! It is also where a custom layer's errors end: the stack around it answers
+//! every request (`Error = Infallible`), so a layer whose service can fail
+//! (tower's `TimeoutLayer`, `LoadShedLayer`, a `tower::util::MapErr` …) has
+//! its error turned into a response, as [`crate::custom::error_response`]
+//! describes: 503 for tower's timeout and load shedding, 500 (logged) for
+//! anything else. An `Infallible` error costs nothing: that branch is never
+//! taken.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -35,57 +44,92 @@ impl<S> Layer<S> for IntoAxumBodyLayer {
     type Service = IntoAxumBody<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        IntoAxumBody { inner }
+        IntoAxumBody { inner, not_ready: None }
     }
 }
 
 /// Middleware answering `Response<axum::body::Body>`; see the [module docs](self).
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct IntoAxumBody<S> {
     inner: S,
+    /// The inner service reported an error when asked to be ready; the next
+    /// call answers it instead of calling the service.
+    not_ready: Option<BoxError>,
+}
+
+impl<S: Clone> Clone for IntoAxumBody<S> {
+    fn clone(&self) -> Self {
+        IntoAxumBody {
+            inner: self.inner.clone(),
+            not_ready: None,
+        }
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for IntoAxumBody<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: Into<BoxError>,
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
     type Response = Response<axum::body::Body>;
-    type Error = S::Error;
+    type Error = Infallible;
     type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        if self.not_ready.is_none()
+            && let Err(error) = ready!(self.inner.poll_ready(cx))
+        {
+            self.not_ready = Some(error.into());
+        }
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        ResponseFuture {
-            inner: self.inner.call(request),
+        match self.not_ready.take() {
+            Some(error) => ResponseFuture::Failed { error: Some(error) },
+            None => ResponseFuture::Inner {
+                inner: self.inner.call(request),
+            },
         }
     }
 }
 
 pin_project! {
     /// Response future of [`IntoAxumBody`].
+    #[project = Projected]
     #[derive(Debug)]
-    pub struct ResponseFuture<F> {
-        #[pin]
-        inner: F,
+    pub enum ResponseFuture<F> {
+        Inner {
+            #[pin]
+            inner: F,
+        },
+        Failed {
+            error: Option<BoxError>,
+        },
     }
 }
 
 impl<F, B, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<B>, E>>,
+    E: Into<BoxError>,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Output = Result<Response<axum::body::Body>, E>;
+    type Output = Result<Response<axum::body::Body>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let response = ready!(self.project().inner.poll(cx))?;
-        Poll::Ready(Ok(response.map(axum::body::Body::new)))
+        match self.project() {
+            Projected::Inner { inner } => Poll::Ready(Ok(match ready!(inner.poll(cx)) {
+                Ok(response) => response.map(axum::body::Body::new),
+                Err(error) => crate::custom::error_response(error.into()),
+            })),
+            Projected::Failed { error } => Poll::Ready(Ok(crate::custom::error_response(
+                error.take().unwrap_or_else(|| "polled after completion".into()),
+            ))),
+        }
     }
 }
 

@@ -16,7 +16,8 @@
 //! `Response<ResBody>`, with the inner error type passed through. Services
 //! that write their own responses additionally need `ResBody: From<Bytes>`
 //! (axum's `Body` qualifies). The exceptions are [`compression`] and [`body`],
-//! which answer `Response<axum::body::Body>`.
+//! which answer `Response<axum::body::Body>`, and [`redirect_slashes`], which
+//! is no layer but the fallback of the app's axum `Router` (see [`route`]).
 //!
 //! No header, path or other client input can make a middleware here panic.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -33,14 +34,17 @@ pub mod env;
 pub mod https_redirect;
 pub mod jwt;
 pub mod paths;
+pub mod proxy;
 pub mod rate_limit;
 pub mod redirect_slashes;
 #[cfg(feature = "redis")]
 pub mod redis_backend;
 pub mod request_id;
+pub mod route;
 pub mod security_headers;
 pub mod session;
 pub mod short_circuit;
+pub mod stack;
 pub mod timing;
 pub mod trusted_host;
 
@@ -51,8 +55,10 @@ mod stack_tests;
 mod test_util;
 
 pub use jwt::Claims;
+pub use proxy::ClientInfo;
 pub use request_id::RequestId;
 pub use session::Session;
+pub use stack::Stack;
 
 /// Emitted by strata for a stack that uses a Redis backend: compiles to
 /// nothing with the `redis` feature, and to a readable error without it.

@@ -32,17 +32,18 @@ static HOSTS: TrustedHostPolicy = TrustedHostPolicy {
     exact: &["api.example.com"],
     suffixes: &[],
     www_redirect: true,
+    exempt_paths: PathList::EMPTY,
 };
 
 static CORS: CorsPolicy = CorsPolicy {
     allow_all_origins: false,
     origins: &["https://app.example.com"],
     origin_regex: None,
-    allow_all_methods: false,
     methods: &["GET"],
     allow_all_headers: false,
     headers: &["accept", "accept-language", "content-language", "content-type"],
     allow_credentials: true,
+    allow_private_network: false,
     expose_headers: Some(HeaderValue::from_static("x-request-id")),
     preflight_allow_methods: HeaderValue::from_static("GET"),
     preflight_allow_headers: Some(HeaderValue::from_static(

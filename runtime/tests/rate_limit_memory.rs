@@ -29,7 +29,6 @@ static POLICY: RateLimitPolicy = RateLimitPolicy {
     requests: 100,
     per: Duration::from_secs(3600),
     key: KeySource::ClientIp,
-    trusted_proxies: &[],
     exempt_paths: PathList::EMPTY,
     on_backend_error: OnBackendError::Allow,
     // Above the count, so that every client is tracked (the cap is per shard).

@@ -10,12 +10,12 @@ fn rsa_with_a_secret() -> Router {
     Router::new()
 }
 
-#[strata::stack(jwt(public_key_file = "keys/jwt.pem", algorithms = ["HS256"]))]
+#[strata::stack(jwt(public_key_file = "keys/jwt.pem", algorithms = ["HS256"], audience = "api"))]
 fn hmac_with_a_public_key() -> Router {
     Router::new()
 }
 
-#[strata::stack(jwt(public_key_file = "keys/jwt.pem", algorithms = ["RS256", "ES256"]))]
+#[strata::stack(jwt(public_key_file = "keys/jwt.pem", algorithms = ["RS256", "ES256"], audience = "api"))]
 fn two_key_types() -> Router {
     Router::new()
 }

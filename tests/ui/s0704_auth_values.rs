@@ -1,6 +1,6 @@
 use axum::Router;
 
-#[strata::stack(jwt(algorithms = ["RS265"]), api_key(keys_env = "API KEYS", header = "x api key"))]
+#[strata::stack(jwt(algorithms = ["RS265"]), api_key(keys_env = "API KEYS"))]
 fn app() -> Router {
     Router::new()
 }

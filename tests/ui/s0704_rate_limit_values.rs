@@ -4,7 +4,6 @@ use axum::Router;
     requests = 10,
     per = "1 minute",
     key = "ip",
-    trusted_proxies = ["10.0.0.0/33", "proxy.internal"],
     on_backend_error = "deny",
     redis_url_env = "REDIS_URL",
 ))]

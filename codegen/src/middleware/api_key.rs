@@ -19,12 +19,20 @@ pub static DEF: Def = Def {
     wrapped_by_why: "",
     example: r#"keys_env = "API_KEYS""#,
     read,
-    rules: &[Rule {
-        code: rules::WRONG_VALUE,
-        level: Level::Error,
-        summary: "`api_key`: an invalid header name or environment variable name",
-        check: Some(check_names),
-    }],
+    rules: &[
+        Rule {
+            code: rules::HEADER_VALUE,
+            level: Level::Error,
+            summary: "`api_key.header` is not a valid header name",
+            check: Some(check_header),
+        },
+        Rule {
+            code: rules::WRONG_VALUE,
+            level: Level::Error,
+            summary: "`api_key`: an invalid environment variable name",
+            check: Some(check_names),
+        },
+    ],
 };
 
 #[derive(Clone, Debug)]
@@ -66,11 +74,18 @@ impl ApiKey {
     }
 }
 
-fn check_names(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+/// The key's header name becomes a `HeaderName::from_static` in the
+/// generated code; a name that is not one must fail here, on the key.
+fn check_header(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<ApiKey>() {
         if let Some(header) = &config.header {
-            rules::header_name(rules::WRONG_VALUE, "api_key.header", header, diagnostics);
+            rules::header_name(rules::HEADER_VALUE, "api_key.header", header, diagnostics);
         }
+    }
+}
+
+fn check_names(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<ApiKey>() {
         if let Some(variable) = &config.keys_env {
             check_env_name("api_key.keys_env", variable, diagnostics);
         }

@@ -1,5 +1,7 @@
 //! `compression` (alias `gzip`): tower-http's streaming compression, with the
-//! size floor and the content types that must never be compressed.
+//! size floor and the content types that must never be compressed
+//! (`exclude_content_types`, Starlette's list of already-compressed types by
+//! default).
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
@@ -26,7 +28,7 @@ pub static DEF: Def = Def {
     rules: &[Rule {
         code: BAD_COMPRESSION,
         level: Level::Error,
-        summary: "`compression`: `level` outside 1–9, unknown algorithm",
+        summary: "`compression`: `level` outside 1–9, unknown algorithm, an `exclude_content_types` entry that is not `type/subtype` or `type/*`",
         check: Some(check_settings),
     }],
 };
@@ -36,6 +38,8 @@ pub struct Compression {
     pub minimum_size: u64,
     pub level: Option<Spanned<u64>>,
     pub algorithms: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `None`: the runtime's default, Starlette's list.
+    pub exclude_content_types: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 impl Compression {
@@ -53,9 +57,18 @@ impl Compression {
         let minimum_size = self.minimum_size;
         let level = u32::try_from(self.level.as_ref().map_or(Self::DEFAULT_LEVEL, |l| l.value)).unwrap_or(6);
         let (gzip, deflate, br) = (self.uses("gzip"), self.uses("deflate"), self.uses("br"));
-        Lowered::layer(quote!(
+        let mut layer = quote!(
             #private::runtime::compression::CompressionLayer::new(#minimum_size, #level, #gzip, #deflate, #br)
-        ))
+        );
+        if let Some(list) = &self.exclude_content_types {
+            // Media types are case-insensitive; the runtime compares without
+            // regard to case, lowercase reads best in generated code.
+            let mut excluded: Vec<String> = list.value.iter().map(|t| t.value.to_ascii_lowercase()).collect();
+            excluded.sort();
+            excluded.dedup();
+            layer = quote!(#layer.exclude_content_types(&[#(#excluded),*]));
+        }
+        Lowered::layer(layer)
     }
 }
 
@@ -64,7 +77,47 @@ fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
         minimum_size: reader.uint("minimum_size").map_or(500, |size| size.value),
         level: reader.uint("level"),
         algorithms: reader.strings("algorithms"),
+        exclude_content_types: reader.strings("exclude_content_types"),
     })
+}
+
+/// Why `entry` cannot be an `exclude_content_types` entry, with the fix.
+/// Entries match a response's media type exactly or as `type/*`, without
+/// parameters (Starlette's rule): anything else would never match, or would
+/// match every response, while looking like it does something else.
+fn media_type_problem(entry: &str) -> Option<(String, String)> {
+    let token = |part: &str| !part.is_empty() && part.bytes().all(is_tchar);
+    if let Some((media_type, _)) = entry.split_once(';') {
+        let media_type = media_type.trim();
+        return Some((
+            "has parameters, which matching ignores".into(),
+            format!("write the media type alone, e.g. \"{media_type}\""),
+        ));
+    }
+    let Some((main_type, subtype)) = entry.split_once('/') else {
+        return Some((
+            "is not a media type".into(),
+            "write `type/subtype` (\"application/zip\") or `type/*` (\"video/*\")".into(),
+        ));
+    };
+    if main_type == "*" {
+        return Some((
+            "has a wildcard type, which never matches: only the subtype can be `*`".into(),
+            "write e.g. \"video/*\" for every video type; to compress nothing, remove `compression`".into(),
+        ));
+    }
+    if !token(main_type) || !(subtype == "*" || token(subtype)) {
+        return Some((
+            "is not a media type".into(),
+            "write `type/subtype` (\"application/zip\") or `type/*` (\"video/*\"), without spaces".into(),
+        ));
+    }
+    None
+}
+
+/// RFC 9110 §5.6.2 `tchar`: what a media type's type and subtype are made of.
+fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// A level outside 1–9 is silently clamped by the encoders, and an unknown
@@ -99,6 +152,54 @@ fn check_settings(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                 };
                 diagnostics.push(error);
             }
+        }
+        for entry in config.exclude_content_types.iter().flat_map(|list| &list.value) {
+            if let Some((problem, help)) = media_type_problem(&entry.value) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        BAD_COMPRESSION,
+                        &entry.loc,
+                        format!(
+                            "`compression.exclude_content_types` entry \"{}\" {problem}",
+                            entry.value
+                        ),
+                    )
+                    .help(help),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_type_problem;
+
+    #[test]
+    fn exclude_content_types_entries() {
+        for good in [
+            "application/zip",
+            "video/*",
+            "Image/PNG",
+            "application/vnd.api+json",
+            "font/woff2",
+        ] {
+            assert_eq!(media_type_problem(good), None, "{good}");
+        }
+        for bad in [
+            "application/zip; q=1",
+            "zip",
+            "*/*",
+            "*/zip",
+            "video/",
+            "/mp4",
+            "video/ *",
+            " video/mp4",
+            "video/mp4/x",
+            "vidéo/mp4",
+            "",
+        ] {
+            assert!(media_type_problem(bad).is_some(), "{bad}");
         }
     }
 }

@@ -9,15 +9,21 @@ use crate::rules::{self, Rule};
 use crate::tree::Spanned;
 use quote::quote;
 
+pub mod origin_regex;
+
+use origin_regex::{OriginRegex, Unmeant};
+
 pub const WILDCARD_ORIGIN_WITH_CREDENTIALS: &str = "S0101";
 pub const WILDCARD_WITH_CREDENTIALS: &str = "S0102";
 pub const NOT_AN_ORIGIN: &str = "S0103";
 pub const BAD_REGEX: &str = "S0104";
 pub const NULL_ORIGIN: &str = "S0105";
 pub const BAD_TOKEN: &str = "S0106";
+pub const REGEX_ADMITS_UNMEANT_ORIGIN: &str = "S0107";
 
-/// What Starlette expands `allow_methods = ["*"]` to.
-pub const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+/// What Starlette (1.10) expands `allow_methods = ["*"]` to; a preflight for
+/// any other method is refused, as there.
+pub const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY"];
 /// Request headers a browser may always send (the CORS safelist).
 pub const SAFELISTED_HEADERS: &[&str] = &["accept", "accept-language", "content-language", "content-type"];
 
@@ -69,6 +75,12 @@ pub static DEF: Def = Def {
             summary: "`cors`: invalid method token or header name",
             check: Some(check_tokens),
         },
+        Rule {
+            code: REGEX_ADMITS_UNMEANT_ORIGIN,
+            level: Level::Error,
+            summary: "`cors`: with credentials, `allow_origin_regex` admits an origin the user did not mean (a foreign probe, `null`, an unescaped `.`, or more than the whole origin)",
+            check: Some(check_regex_admits),
+        },
     ],
 };
 
@@ -83,6 +95,7 @@ pub struct Cors {
     pub allow_credentials: Option<Spanned<bool>>,
     pub expose_headers: StringList,
     pub max_age: u64,
+    pub allow_private_network: Option<Spanned<bool>>,
 }
 
 fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
@@ -94,6 +107,7 @@ fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
         allow_credentials: reader.bool("allow_credentials"),
         expose_headers: reader.strings("expose_headers"),
         max_age: reader.uint("max_age").map_or(600, |age| age.value),
+        allow_private_network: reader.bool("allow_private_network"),
     })
 }
 
@@ -244,19 +258,15 @@ fn suggest_origin(written: &str) -> String {
     "write scheme, host and optional port only, e.g. \"https://app.example.com\"".into()
 }
 
-/// The regex is compiled with the same `regex` crate and the same full-match
-/// anchoring the runtime uses, so what compiles here compiles there.
-pub fn anchored(regex: &str) -> String {
-    format!("^(?:{regex})$")
-}
-
+/// The regex is compiled exactly as the runtime compiles it (the pattern
+/// parsed alone, so `a)|(.*` cannot escape an anchoring wrapper), so what
+/// compiles here compiles there and nothing fails at start-up.
 fn check_regex(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for cors in spec.each::<Cors>() {
         let Some(pattern) = &cors.allow_origin_regex else {
             continue;
         };
-        if let Err(error) = regex::Regex::new(&anchored(&pattern.value)) {
-            let reason = error.to_string();
+        if let Err(reason) = OriginRegex::new(&pattern.value) {
             let last = reason
                 .lines()
                 .rev()
@@ -275,6 +285,76 @@ fn check_regex(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// With credentials, every origin the regex admits can read the user's data
+/// with their cookies. Patterns are easy to get subtly wrong (an unescaped
+/// `.`, a `.*` that lets the host run on), and Starlette's `fullmatch` does
+/// not save them, so the compiled pattern is probed with origins nobody
+/// means. The method, in full on [`origin_regex::unmeant_origin`]: the
+/// intended origins are the listed ones plus samples generated from the
+/// pattern's own syntax tree (regex-syntax HIR: literals as written, each
+/// alternative, optional parts absent and present, a lone class that admits
+/// `.` read as the `.` the user meant); the probes are `null` and hosts
+/// under the reserved `.invalid`, then each intended origin with one `.` of
+/// its host replaced by `x` or `-` so that the host leaves its registrable
+/// domain, then `evil` before that domain, then `.evil.invalid` after the
+/// host. The first probe the full-match regex admits is the error.
+fn check_regex_admits(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for cors in spec.each::<Cors>() {
+        let (Some(credentials), Some(pattern)) = (cors.credentials(), &cors.allow_origin_regex) else {
+            continue;
+        };
+        // A pattern that does not compile is S0104's.
+        let Ok(regex) = OriginRegex::new(&pattern.value) else {
+            continue;
+        };
+        let listed: Vec<&str> = values(&cors.allow_origins).map(|o| o.value.as_str()).collect();
+        let Some(unmeant) = origin_regex::unmeant_origin(&regex, &listed) else {
+            continue;
+        };
+        let example = "e.g. `https://[a-z0-9-]+\\.example\\.com` for the subdomains of example.com";
+        let (message, help) = match unmeant {
+            Unmeant::Foreign { origin: "null" } => (
+                "`cors.allow_origin_regex` admits the \"null\" origin, which any sandboxed iframe or `file:` page sends, with credentials".to_owned(),
+                format!("match only your own hosts, {example}"),
+            ),
+            Unmeant::Foreign { origin } => (
+                format!("`cors.allow_origin_regex` admits \"{origin}\", an origin nobody listed; with credentials any such site reads your users' data"),
+                format!("anchor the pattern to your own hosts, {example}"),
+            ),
+            Unmeant::UnescapedDot { origin, intended } => {
+                let fixed = origin_regex::escape_lone_dots(&pattern.value);
+                let help = if fixed == pattern.value {
+                    "write `\\.` for a literal dot between labels".to_owned()
+                } else {
+                    format!("escape the dots that separate labels: `{fixed}`")
+                };
+                (
+                    format!("`cors.allow_origin_regex` admits \"{origin}\" as well as \"{intended}\": an unescaped `.` matches any character"),
+                    help,
+                )
+            }
+            Unmeant::Prefixed { origin, domain } => (
+                format!("`cors.allow_origin_regex` admits \"{origin}\": the host may begin with anything before `{domain}`"),
+                format!("start subdomains at a dot, e.g. `https://([a-z0-9-]+\\.)?{}`", escape_literal(&domain)),
+            ),
+            Unmeant::Suffixed { origin, intended } => (
+                format!("`cors.allow_origin_regex` admits \"{origin}\": the match goes on past the end of \"{intended}\""),
+                format!("end the pattern where the origin ends (a port is `(:[0-9]+)?`), e.g. `{}`", escape_literal(&intended)),
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::error(REGEX_ADMITS_UNMEANT_ORIGIN, &pattern.loc, message)
+                .note(&credentials.loc, "credentials are allowed here")
+                .help(help),
+        );
+    }
+}
+
+/// `text` as a regex that matches it literally.
+fn escape_literal(text: &str) -> String {
+    regex_syntax::escape(text)
 }
 
 /// Sandboxed iframes, `file://` pages and redirects all send `Origin: null`;
@@ -334,8 +414,7 @@ impl Cors {
             Some(list) => list.value.iter().map(|m| m.value.as_str()).collect(),
             None => vec!["GET"],
         };
-        let allow_all_methods = methods_written.contains(&"*");
-        let methods: Vec<&str> = if allow_all_methods {
+        let methods: Vec<&str> = if methods_written.contains(&"*") {
             ALL_METHODS.to_vec()
         } else {
             methods_written
@@ -358,6 +437,7 @@ impl Cors {
         };
 
         let allow_credentials = self.credentials().is_some();
+        let allow_private_network = self.allow_private_network.as_ref().is_some_and(|flag| flag.value);
         let expose: Vec<&str> = values(&self.expose_headers).map(|h| h.value.as_str()).collect();
         let expose_headers = if expose.is_empty() {
             quote!(None)
@@ -379,11 +459,11 @@ impl Cors {
                 allow_all_origins: #allow_all_origins,
                 origins: &[#(#origins),*],
                 origin_regex: #origin_regex,
-                allow_all_methods: #allow_all_methods,
                 methods: &[#(#methods),*],
                 allow_all_headers: #allow_all_headers,
                 headers: &[#(#headers),*],
                 allow_credentials: #allow_credentials,
+                allow_private_network: #allow_private_network,
                 expose_headers: #expose_headers,
                 preflight_allow_methods: #private::http::HeaderValue::from_static(#preflight_allow_methods),
                 preflight_allow_headers: #preflight_allow_headers,

@@ -1,11 +1,12 @@
 //! `https_redirect`: plain-HTTP requests are sent to the same URL over HTTPS.
+//! The scheme is the connection's, or the one `proxy` resolved.
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
-use crate::tree::Spanned;
+use crate::tree::{Spanned, Value};
 use quote::quote;
 
 /// Redirect statuses a browser follows: 307/308 keep the method, 301/302 may turn a POST into a GET.
@@ -33,32 +34,28 @@ pub static DEF: Def = Def {
 #[derive(Clone, Debug)]
 pub struct HttpsRedirect {
     pub status: Option<Spanned<u64>>,
+    /// Moved to `proxy`; read only to say so (S0402): whether it was `true`.
     pub trust_forwarded_proto: Option<Spanned<bool>>,
 }
 
 fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
     Config::HttpsRedirect(HttpsRedirect {
         status: reader.uint("status"),
-        trust_forwarded_proto: reader.bool("trust_forwarded_proto"),
+        trust_forwarded_proto: reader
+            .retired("trust_forwarded_proto")
+            .map(|value| Spanned::new(matches!(value.value, Value::Bool(true)), value.loc.clone())),
     })
 }
 
 impl HttpsRedirect {
-    /// `trust_forwarded_proto = true`: the author says a proxy terminates TLS in front.
-    pub fn behind_proxy(&self) -> Option<&Spanned<bool>> {
-        self.trust_forwarded_proto.as_ref().filter(|flag| flag.value)
-    }
-
     pub fn lower(&self, _cx: &Cx) -> Lowered {
         let private = private();
         let status = self.status.as_ref().map_or(307, |s| s.value) as u16;
-        let trust = self.behind_proxy().is_some();
         Lowered::layer(quote!(#private::runtime::https_redirect::HttpsRedirectLayer::new(&__STRATA_HTTPS_REDIRECT)))
             .with_items(quote! {
                 static __STRATA_HTTPS_REDIRECT: #private::runtime::https_redirect::HttpsRedirectPolicy =
                     #private::runtime::https_redirect::HttpsRedirectPolicy {
                         status: #status,
-                        trust_forwarded_proto: #trust,
                     };
             })
     }

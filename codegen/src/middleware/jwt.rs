@@ -10,6 +10,11 @@ use crate::tree::Spanned;
 use quote::{format_ident, quote};
 
 pub const UNSAFE_ALGORITHM: &str = "S0601";
+pub const LEEWAY_TOO_LONG: &str = "S0602";
+pub const NO_AUDIENCE: &str = "S0603";
+
+/// The longest `leeway` accepted, in seconds (the runtime clamps to it too).
+pub const MAX_LEEWAY: u64 = 300;
 
 /// Every algorithm strata accepts, by key family.
 pub const HMAC: &[&str] = &["HS256", "HS384", "HS512"];
@@ -36,9 +41,21 @@ pub static DEF: Def = Def {
             check: Some(check_algorithms),
         },
         Rule {
+            code: LEEWAY_TOO_LONG,
+            level: Level::Error,
+            summary: "`jwt`: `leeway` over 300 seconds",
+            check: Some(check_leeway),
+        },
+        Rule {
+            code: NO_AUDIENCE,
+            level: Level::Warning,
+            summary: "`jwt`: `public_key_file` (an identity provider's key) without `audience`",
+            check: Some(check_audience),
+        },
+        Rule {
             code: rules::WRONG_VALUE,
             level: Level::Error,
-            summary: "`jwt`: an unknown algorithm, no key or two keys, or a key file that is not a PEM public key",
+            summary: "`jwt`: an unknown algorithm, no key or two keys, a key file that is not a PEM public key, an empty audience or issuer",
             check: Some(check_keys),
         },
     ],
@@ -52,7 +69,7 @@ pub struct Jwt {
     pub public_key_file: Option<Spanned<String>>,
     pub algorithms: Option<Spanned<Vec<Spanned<String>>>>,
     pub public_paths: Option<Spanned<Vec<Spanned<String>>>>,
-    pub leeway: u64,
+    pub leeway: Option<Spanned<u64>>,
     pub audience: Option<Spanned<String>>,
     pub issuer: Option<Spanned<String>>,
 }
@@ -64,7 +81,7 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
         public_key_file: reader.string("public_key_file"),
         algorithms: reader.strings("algorithms"),
         public_paths: reader.paths("public_paths"),
-        leeway: reader.uint("leeway").map_or(0, |l| l.value),
+        leeway: reader.uint("leeway"),
         audience: reader.string("audience"),
         issuer: reader.string("issuer"),
     })
@@ -104,7 +121,7 @@ impl Jwt {
             })
             .collect();
         let public_paths = path_list(self.public_paths.as_ref());
-        let leeway = self.leeway;
+        let leeway = self.leeway.as_ref().map_or(0, |l| l.value.min(MAX_LEEWAY));
         let option = |value: &Option<Spanned<String>>| match value {
             Some(text) => {
                 let text = &text.value;
@@ -218,8 +235,63 @@ fn check_algorithms(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// `leeway` keeps expired tokens alive for that long, and jsonwebtoken
+/// computes `now - leeway`: `leeway = 100000` is a day of grace for a
+/// stolen token, and a larger one underflows. Clocks that disagree by more
+/// than five minutes are broken, not skewed.
+fn check_leeway(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<Jwt>() {
+        if let Some(leeway) = config.leeway.as_ref().filter(|l| l.value > MAX_LEEWAY) {
+            diagnostics.push(
+                Diagnostic::error(
+                    LEEWAY_TOO_LONG,
+                    &leeway.loc,
+                    format!(
+                        "`jwt.leeway` is {} seconds; more than {MAX_LEEWAY} keeps expired tokens valid",
+                        leeway.value
+                    ),
+                )
+                .help("leeway tolerates clock skew: a few seconds, e.g. leeway = 30 (at most 300); fix a clock that is further off"),
+            );
+        }
+    }
+}
+
+/// An identity provider (Auth0, Keycloak, Google, ...) signs the tokens of
+/// every application it serves with the same key. Without `audience`, a
+/// token it issued for another application is accepted here unless that
+/// token happens to carry an `aud` (which strata refuses when none is
+/// configured); tokens without `aud` pass whoever they were meant for.
+fn check_audience(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<Jwt>() {
+        // With `secret_env` too, the entry is already an error (two keys).
+        if let (Some(file), None, None) = (&config.public_key_file, &config.audience, &config.secret_env) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    NO_AUDIENCE,
+                    &file.loc,
+                    "`jwt.public_key_file` verifies an identity provider's tokens, but no `audience` says which are for this service",
+                )
+                .help("add audience = \"<this API's identifier>\" (the `aud` your provider puts in tokens for this service), and issuer = \"<the provider's URL>\""),
+            );
+        }
+    }
+}
+
 fn check_keys(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<Jwt>() {
+        for (key, claim, value) in [("audience", "aud", &config.audience), ("issuer", "iss", &config.issuer)] {
+            if let Some(value) = value.as_ref().filter(|v| v.value.trim().is_empty()) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::WRONG_VALUE,
+                        &value.loc,
+                        format!("`jwt.{key}` is empty, so no token would carry it"),
+                    )
+                    .help(format!("write the `{claim}` your tokens carry, or remove `{key}`")),
+                );
+            }
+        }
         let all: Vec<&str> = [HMAC, RSA, EC, ED].concat();
         if let Some(list) = &config.algorithms
             && list.value.is_empty()

@@ -93,6 +93,7 @@ macro_rules! registry {
 }
 
 registry! {
+    proxy => Proxy(Proxy),
     request_id => RequestId(RequestId),
     access_log => AccessLog(AccessLog),
     trusted_host => TrustedHost(TrustedHost),
@@ -103,12 +104,12 @@ registry! {
     catch_panic => CatchPanic(CatchPanic),
     block => Block(Block),
     rate_limit => RateLimit(RateLimit),
-    redirect_slashes => RedirectSlashes(RedirectSlashes),
     session => Session(Session),
     jwt => Jwt(Jwt),
     api_key => ApiKey(ApiKey),
     custom => Custom(Custom),
     timing => Timing(Timing),
+    redirect_slashes => RedirectSlashes(RedirectSlashes),
 }
 
 /// Finds a middleware by its name or an alias.

@@ -1,21 +1,26 @@
 //! `rate_limit`: at most `requests` per `per` for each client, in memory or in Redis.
 
 use super::api_key::check_env_name;
-use super::https_redirect::HttpsRedirect;
-use super::{Config, Def, header_name_tokens, private, startup};
+use super::{Config, Def, private, startup};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::lower::{Cx, Lowered, path_list};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
-use crate::tree::Spanned;
+use crate::tree::{Spanned, Value};
 use quote::quote;
 
 pub const ZERO_OR_NO_BACKEND: &str = "S0401";
-pub const PROXY_WITHOUT_TRUSTED_PROXIES: &str = "S0402";
+pub const CLIENT_CHOSEN_KEY: &str = "S0403";
 
 pub const BACKENDS: &[&str] = &["memory", "redis"];
 pub const ON_BACKEND_ERROR: &[&str] = &["allow", "deny"];
 pub const DEFAULT_MAX_KEYS: u64 = 1_000_000;
+
+/// Where a limit keyed on a verified identity sits: just inside `jwt` (130)
+/// and `api_key` (131), which verify it, and outside `custom` (140).
+pub const IDENTITY_RANK: u16 = 135;
+/// Why it sits there, as `explain` prints it.
+pub const IDENTITY_WHY: &str = "keyed on the verified identity, so it sits just inside the auth layer that verifies it";
 
 pub static DEF: Def = Def {
     name: "rate_limit",
@@ -36,15 +41,15 @@ pub static DEF: Def = Def {
             check: Some(check_zero_and_backend),
         },
         Rule {
-            code: PROXY_WITHOUT_TRUSTED_PROXIES,
-            level: Level::Warning,
-            summary: "`rate_limit`: `key = \"client_ip\"` with no `trusted_proxies` while `https_redirect.trust_forwarded_proto` says a proxy is in front",
-            check: Some(check_proxy),
+            code: CLIENT_CHOSEN_KEY,
+            level: Level::Error,
+            summary: "`rate_limit`: a key the client chooses (`header:…`); or `\"api_key\"` / `\"jwt:…\"` without that auth layer in the stack",
+            check: Some(check_key_source),
         },
         Rule {
             code: rules::WRONG_VALUE,
             level: Level::Error,
-            summary: "`rate_limit`: a malformed `per`, `key`, `backend`, `on_backend_error`, proxy range or `max_keys`",
+            summary: "`rate_limit`: a malformed `per`, `key`, `backend`, `on_backend_error` or `max_keys`",
             check: Some(check_values),
         },
     ],
@@ -58,6 +63,7 @@ pub struct RateLimit {
     pub key: Option<Spanned<String>>,
     pub backend: Option<Spanned<String>>,
     pub redis_url_env: Option<Spanned<String>>,
+    /// Moved to `proxy`; read only to say so (S0402).
     pub trusted_proxies: Option<Spanned<Vec<Spanned<String>>>>,
     pub exempt_paths: Option<Spanned<Vec<Spanned<String>>>>,
     pub on_backend_error: Option<Spanned<String>>,
@@ -76,11 +82,49 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
         key: reader.string("key"),
         backend: reader.string("backend"),
         redis_url_env: reader.string("redis_url_env"),
-        trusted_proxies: reader.strings("trusted_proxies"),
+        trusted_proxies: reader.retired("trusted_proxies").map(|value| {
+            let ranges = match &value.value {
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|item| match &item.value {
+                        Value::Str(text) => Some(Spanned::new(text.clone(), item.loc.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Spanned::new(ranges, value.loc.clone())
+        }),
         exempt_paths: reader.paths("exempt_paths"),
         on_backend_error: reader.string("on_backend_error"),
         max_keys: reader.uint("max_keys"),
     })
+}
+
+/// What a `key` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind<'a> {
+    /// The client's address (the default).
+    ClientIp,
+    /// The key `api_key` verified.
+    ApiKey,
+    /// A claim of the token `jwt` verified.
+    JwtClaim(&'a str),
+    /// A raw request header: the client's free choice.
+    Header(&'a str),
+    /// Anything else.
+    Unknown,
+}
+
+impl KeyKind<'_> {
+    /// The auth layer that verifies this identity, for identity keys.
+    pub fn auth_layer(self) -> Option<&'static str> {
+        match self {
+            KeyKind::ApiKey => Some("api_key"),
+            KeyKind::JwtClaim(_) => Some("jwt"),
+            _ => None,
+        }
+    }
 }
 
 /// `"30s"`, `"1m"`, `"500ms"`, `"1h"`, `"1d"` in milliseconds.
@@ -99,32 +143,33 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     number.checked_mul(unit_ms)
 }
 
-/// An IP address or CIDR range, as 16 bytes in IPv6 form and a prefix length.
-pub fn parse_cidr(text: &str) -> Option<([u8; 16], u8)> {
-    let (address, prefix) = match text.split_once('/') {
-        Some((address, prefix)) => (address, Some(prefix.parse::<u8>().ok()?)),
-        None => (text, None),
-    };
-    match address.parse::<std::net::IpAddr>().ok()? {
-        std::net::IpAddr::V4(v4) => {
-            let prefix = prefix.unwrap_or(32);
-            (prefix <= 32).then(|| (v4.to_ipv6_mapped().octets(), prefix + 96))
-        }
-        std::net::IpAddr::V6(v6) => {
-            let prefix = prefix.unwrap_or(128);
-            (prefix <= 128).then(|| (v6.octets(), prefix))
-        }
-    }
-}
-
 impl RateLimit {
     fn redis(&self) -> bool {
         self.backend.as_ref().is_some_and(|b| b.value == "redis")
     }
 
-    /// `key` is the client IP (also the default).
-    fn keyed_by_ip(&self) -> bool {
-        self.key.as_ref().is_none_or(|k| k.value == "client_ip")
+    /// What `key` names (the client IP when absent).
+    pub fn key_kind(&self) -> KeyKind<'_> {
+        let Some(key) = &self.key else {
+            return KeyKind::ClientIp;
+        };
+        let key = key.value.as_str();
+        if key == "client_ip" {
+            KeyKind::ClientIp
+        } else if key == "api_key" {
+            KeyKind::ApiKey
+        } else if let Some(claim) = key.strip_prefix("jwt:").filter(|claim| !claim.is_empty()) {
+            KeyKind::JwtClaim(claim)
+        } else if let Some(header) = key.strip_prefix("header:") {
+            KeyKind::Header(header)
+        } else {
+            KeyKind::Unknown
+        }
+    }
+
+    /// The auth layer this limit must sit inside, when it is keyed on an identity.
+    pub fn identity_of(&self) -> Option<&'static str> {
+        self.key_kind().auth_layer()
     }
 
     pub fn lower(&self, cx: &Cx) -> Lowered {
@@ -132,19 +177,13 @@ impl RateLimit {
         let rl = quote!(#private::runtime::rate_limit);
         let requests = self.requests.as_ref().map_or(0, |r| r.value) as u32;
         let per_ms = self.per.as_ref().and_then(|p| parse_duration(&p.value)).unwrap_or(0);
-        let key = match self.key.as_ref().and_then(|k| k.value.strip_prefix("header:")) {
-            Some(header) => {
-                let header = header_name_tokens(header);
-                quote!(#rl::KeySource::Header(#header))
-            }
-            None => quote!(#rl::KeySource::ClientIp),
+        let key = match self.key_kind() {
+            // The `api_key` layer's own policy, emitted beside this one: the
+            // limiter reads the header it verified, and knows its public paths.
+            KeyKind::ApiKey => quote!(#rl::KeySource::ApiKey(&__STRATA_API_KEY)),
+            KeyKind::JwtClaim(claim) => quote!(#rl::KeySource::JwtClaim(#claim)),
+            _ => quote!(#rl::KeySource::ClientIp),
         };
-        let proxies = self
-            .trusted_proxies
-            .iter()
-            .flat_map(|list| &list.value)
-            .filter_map(|p| parse_cidr(&p.value))
-            .map(|(bytes, prefix)| quote!(#rl::Cidr { bytes: [#(#bytes),*], prefix: #prefix }));
         let exempt = path_list(self.exempt_paths.as_ref());
         let on_error = match self.on_backend_error.as_ref().map(|o| o.value.as_str()) {
             Some("deny") => quote!(Deny),
@@ -157,7 +196,6 @@ impl RateLimit {
                 requests: #requests,
                 per: ::core::time::Duration::from_millis(#per_ms),
                 key: #key,
-                trusted_proxies: &[#(#proxies),*],
                 exempt_paths: #exempt,
                 on_backend_error: #rl::OnBackendError::#on_error,
                 max_keys: #max_keys,
@@ -221,26 +259,50 @@ fn check_zero_and_backend(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Behind a proxy every request arrives from the proxy's address: keyed by
-/// client IP without `trusted_proxies`, all clients share one bucket, and
-/// one busy client locks everyone out.
-fn check_proxy(spec: &StackSpec, diagnostics: &mut Diagnostics) {
-    let Some(proxy) = spec.each::<HttpsRedirect>().find_map(HttpsRedirect::behind_proxy) else {
-        return;
-    };
+/// A limit is only as good as its key: a key the client picks freely (a raw
+/// header, read before any auth) gives a new bucket to every new value, so a
+/// client that rotates it is never limited. An identity key needs the auth
+/// layer that verifies the identity, or there is nothing verified to key on.
+fn check_key_source(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<RateLimit>() {
-        let no_proxies = config.trusted_proxies.as_ref().is_none_or(|p| p.value.is_empty());
-        if config.keyed_by_ip() && no_proxies {
-            let at = config.key.as_ref().map_or(&config.at, |k| &k.loc);
-            diagnostics.push(
-                Diagnostic::warning(
-                    PROXY_WITHOUT_TRUSTED_PROXIES,
-                    at,
-                    "`rate_limit` keys by client IP, but a proxy is in front and no `trusted_proxies` are listed: every client would share the proxy's bucket",
+        let Some(key) = &config.key else { continue };
+        match config.key_kind() {
+            KeyKind::Header(header) => diagnostics.push(
+                Diagnostic::error(
+                    CLIENT_CHOSEN_KEY,
+                    &key.loc,
+                    format!(
+                        "`rate_limit.key = \"{}\"` lets the client choose its bucket: every new `{header}` value is a new bucket, so a client that changes it is never limited",
+                        key.value
+                    ),
                 )
-                .note(&proxy.loc, "`https_redirect.trust_forwarded_proto` says a proxy is in front")
-                .help("list the proxy's addresses, e.g. trusted_proxies = [\"10.0.0.0/8\"], so X-Forwarded-For is believed from them"),
-            );
+                .help("key on what was verified: key = \"api_key\" (with `api_key`) or key = \"jwt:sub\" (with `jwt`); or on the address: key = \"client_ip\" (the default)"),
+            ),
+            kind => {
+                let Some(auth) = kind.auth_layer() else { continue };
+                if spec.layers.iter().any(|layer| layer.config.def().name == auth) {
+                    continue;
+                }
+                let option = match auth {
+                    "api_key" => "keys_env = \"API_KEYS\"",
+                    _ => "secret_env = \"JWT_SECRET\"",
+                };
+                let add = match key.loc {
+                    Loc::Span(_) => format!("{auth}({option})"),
+                    Loc::Bytes(_) => format!("an [{auth}] table with {option}"),
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        CLIENT_CHOSEN_KEY,
+                        &key.loc,
+                        format!(
+                            "`rate_limit.key = \"{}\"` keys on the identity `{auth}` verifies, but the stack has no `{auth}`: the value would be whatever the client sent",
+                            key.value
+                        ),
+                    )
+                    .help(format!("add {add}, or key on the address: key = \"client_ip\"")),
+                );
+            }
         }
     }
 }
@@ -266,20 +328,17 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                 "write a number and a unit: \"500ms\", \"30s\", \"1m\", \"1h\" or \"1d\"",
             );
         }
-        if let Some(key) = &config.key {
-            let header = key.value.strip_prefix("header:");
-            let valid = key.value == "client_ip"
-                || header.is_some_and(|h| !h.is_empty() && http::HeaderName::from_bytes(h.as_bytes()).is_ok());
-            if !valid {
-                error(
-                    &key.loc,
-                    format!(
-                        "`rate_limit.key = \"{}\"` is neither \"client_ip\" nor \"header:<name>\"",
-                        key.value
-                    ),
-                    "write key = \"client_ip\" (the default) or key = \"header:x-api-key\"",
-                );
-            }
+        if let Some(key) = &config.key
+            && config.key_kind() == KeyKind::Unknown
+        {
+            error(
+                &key.loc,
+                format!(
+                    "`rate_limit.key = \"{}\"` is none of \"client_ip\", \"api_key\", \"jwt:<claim>\"",
+                    key.value
+                ),
+                "write key = \"client_ip\" (the default), key = \"api_key\" or key = \"jwt:sub\"",
+            );
         }
         let redis = match &config.backend {
             Some(backend) if !BACKENDS.contains(&backend.value.as_str()) => {
@@ -326,21 +385,6 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             ),
             _ => {}
         }
-        for proxy in config.trusted_proxies.iter().flat_map(|list| &list.value) {
-            if parse_cidr(&proxy.value).is_none() {
-                diagnostics.push(
-                    Diagnostic::error(
-                        rules::WRONG_VALUE,
-                        &proxy.loc,
-                        format!(
-                            "`rate_limit.trusted_proxies`: \"{}\" is not an IP address or CIDR range",
-                            proxy.value
-                        ),
-                    )
-                    .help("write an address (\"10.0.0.1\") or a range (\"10.0.0.0/8\", \"fd00::/8\")"),
-                );
-            }
-        }
         if let Some(max_keys) = config.max_keys.as_ref().filter(|m| m.value == 0) {
             diagnostics.push(
                 Diagnostic::error(
@@ -366,18 +410,6 @@ mod tests {
         assert_eq!(parse_duration("0s"), Some(0));
         for bad in ["", "m", "1", "1 m", "1min", "-1s", "1.5s"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn cidrs() {
-        let (bytes, prefix) = parse_cidr("10.0.0.0/8").unwrap();
-        assert_eq!(prefix, 104);
-        assert_eq!(bytes[10..13], [0xff, 0xff, 10]);
-        assert_eq!(parse_cidr("10.0.0.1").unwrap().1, 128);
-        assert_eq!(parse_cidr("fd00::/8").unwrap().1, 8);
-        for bad in ["10.0.0.0/33", "fd00::/129", "ten", "10.0.0.0/x", ""] {
-            assert_eq!(parse_cidr(bad), None, "{bad}");
         }
     }
 }

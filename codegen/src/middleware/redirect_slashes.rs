@@ -1,4 +1,8 @@
-//! `redirect_slashes`: `/users/` and `/users` are one resource.
+//! `redirect_slashes`: `/users/` and `/users` are one resource. As in
+//! Starlette, only a path that matches no route as written is redirected (or
+//! served) to its other form, and only when that form matches: the runtime
+//! becomes the router's fallback, so it lowers to a hook on the user's
+//! `Router`, not to a layer.
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
@@ -6,15 +10,15 @@ use crate::lower::{Cx, Lowered};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
 use crate::tree::Spanned;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 pub const MODES: &[&str] = &["redirect", "trim"];
 
 pub static DEF: Def = Def {
     name: "redirect_slashes",
     aliases: &[],
-    rank: 110,
-    why: "paths are made canonical after the limits counted the request and before the session and auth see it",
+    rank: 155,
+    why: "in the router, as Starlette's: only a path that matches no route is sent to its other form, so it acts where routing fails, inside every layer",
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],
@@ -32,11 +36,15 @@ pub static DEF: Def = Def {
 #[derive(Clone, Debug)]
 pub struct RedirectSlashes {
     pub mode: Option<Spanned<String>>,
+    /// The `redirect_slashes` key: a function that does not return a
+    /// `Router` is reported there.
+    pub at: Loc,
 }
 
-fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
+fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
     Config::RedirectSlashes(RedirectSlashes {
         mode: reader.string("mode"),
+        at: at.clone(),
     })
 }
 
@@ -47,10 +55,14 @@ impl RedirectSlashes {
             Some("trim") => quote!(Trim),
             _ => quote!(Redirect),
         };
-        Lowered::layer(quote!(
-            #private::runtime::redirect_slashes::RedirectSlashesLayer::new(
+        // Spanned on the key, the router included: a non-Router app is
+        // reported on `redirect_slashes`.
+        let router = proc_macro2::Ident::new(&crate::lower::router_ident().to_string(), self.at.span());
+        Lowered::router_hook(quote_spanned!(self.at.span()=>
+            #private::runtime::redirect_slashes::RedirectSlashes::new(
                 #private::runtime::redirect_slashes::SlashMode::#mode
             )
+            .attach(#router)
         ))
     }
 }

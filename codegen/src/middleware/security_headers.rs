@@ -44,9 +44,15 @@ pub static DEF: Def = Def {
             check: Some(check_preload),
         },
         Rule {
+            code: rules::HEADER_VALUE,
+            level: Level::Error,
+            summary: "`security_headers`: a content security policy, frame or referrer policy that is not a valid header value",
+            check: Some(check_header_values),
+        },
+        Rule {
             code: rules::WRONG_VALUE,
             level: Level::Error,
-            summary: "`security_headers`: an unknown frame or referrer policy, or a header value that cannot be sent",
+            summary: "`security_headers`: an unknown frame or referrer policy, or an empty content security policy",
             check: Some(check_values),
         },
     ],
@@ -259,11 +265,46 @@ fn check_preload(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Every value here becomes a `HeaderValue::from_static` in the generated
+/// code, which panics on anything but visible ASCII; a curly quote pasted
+/// from a web page (`default-src ’self’`) must be an error on the key, not a
+/// panic at start-up with no rule code.
+fn check_header_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<SecurityHeaders>() {
+        if let Toggle::Set(frame) = &config.frame_options {
+            rules::header_value(
+                "security_headers.frame_options",
+                frame,
+                "write \"DENY\" or \"SAMEORIGIN\"",
+                diagnostics,
+            );
+        }
+        if let Toggle::Set(policy) = &config.referrer_policy {
+            rules::header_value(
+                "security_headers.referrer_policy",
+                policy,
+                "write a referrer policy such as \"strict-origin-when-cross-origin\"",
+                diagnostics,
+            );
+        }
+        if let Some(csp) = &config.content_security_policy {
+            rules::header_value(
+                "security_headers.content_security_policy",
+                csp,
+                "write the policy on one line of ASCII with straight quotes, e.g. \"default-src 'self'\"; non-ASCII sources go in as punycode or percent-encoded",
+                diagnostics,
+            );
+        }
+    }
+}
+
 /// An unknown token is ignored by browsers, so the page silently gets no
-/// protection; a value that is not a valid header value cannot be sent.
+/// protection. (A value that cannot be a header at all is S0302 alone.)
 fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    let sendable = |value: &Spanned<String>| rules::header_value_problem(&value.value).is_none();
     for config in spec.each::<SecurityHeaders>() {
         if let Toggle::Set(frame) = &config.frame_options
+            && sendable(frame)
             && !FRAME_OPTIONS.iter().any(|f| f.eq_ignore_ascii_case(&frame.value))
         {
             diagnostics.push(
@@ -276,6 +317,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
         if let Toggle::Set(policy) = &config.referrer_policy
+            && sendable(policy)
             && !REFERRER_POLICIES.iter().any(|p| p.eq_ignore_ascii_case(&policy.value))
         {
             let mut error = Diagnostic::error(
@@ -293,15 +335,15 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             diagnostics.push(error);
         }
         if let Some(csp) = &config.content_security_policy
-            && (csp.value.trim().is_empty() || http::HeaderValue::from_str(&csp.value).is_err())
+            && csp.value.trim().is_empty()
         {
             diagnostics.push(
                 Diagnostic::error(
                     rules::WRONG_VALUE,
                     &csp.loc,
-                    "`security_headers.content_security_policy` is empty or not a valid header value",
+                    "`security_headers.content_security_policy` is empty, so it would protect nothing",
                 )
-                .help("write the policy on one line of visible ASCII, e.g. \"default-src 'self'\""),
+                .help("write the policy, e.g. \"default-src 'self'\", or remove the key"),
             );
         }
     }

@@ -43,6 +43,12 @@ pub static DEF: Def = Def {
             check: Some(check_literal_secret),
         },
         Rule {
+            code: rules::HEADER_VALUE,
+            level: Level::Error,
+            summary: "`session`: a cookie name, path or domain that cannot be sent in a Set-Cookie header",
+            check: Some(check_header_values),
+        },
+        Rule {
             code: rules::WRONG_VALUE,
             level: Level::Error,
             summary: "`session`: no secret or two, an unknown `same_site` or `store`, a Redis store without `redis_url_env`, a bad cookie name, path or max_age",
@@ -209,7 +215,38 @@ fn check_literal_secret(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// The cookie's name, path and domain are written into every `Set-Cookie`;
+/// one that is not a header value could never be sent, and every session
+/// would be lost (a 500 at run time). Caught here, on the key.
+fn check_header_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for config in spec.each::<Session>() {
+        for (key, value, help) in [
+            (
+                "session.cookie",
+                &config.cookie,
+                "use letters, digits, `-` and `_`, e.g. \"session\"",
+            ),
+            (
+                "session.path",
+                &config.path,
+                "write an ASCII path starting with `/`, e.g. \"/\" (percent-encode anything else)",
+            ),
+            (
+                "session.domain",
+                &config.domain,
+                "write the host name in ASCII (punycode for an international name), e.g. \"example.com\"",
+            ),
+        ] {
+            if let Some(value) = value {
+                rules::header_value(key, value, help, diagnostics);
+            }
+        }
+    }
+}
+
 fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    // A value that cannot be a header at all is S0302 alone.
+    let sendable = |value: &Spanned<String>| rules::header_value_problem(&value.value).is_none();
     for config in spec.each::<Session>() {
         match (&config.secret_env, &config.secret) {
             (None, None) => diagnostics.push(
@@ -289,6 +326,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             (None, false) => {}
         }
         if let Some(cookie) = &config.cookie
+            && sendable(cookie)
             && (cookie.value.is_empty()
                 || !cookie
                     .value
@@ -305,6 +343,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
         if let Some(path) = &config.path
+            && sendable(path)
             && (!path.value.starts_with('/') || path.value.bytes().any(|b| b == b';' || !b.is_ascii_graphic()))
         {
             diagnostics.push(
@@ -317,6 +356,7 @@ fn check_values(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             );
         }
         if let Some(domain) = &config.domain
+            && sendable(domain)
             && (domain.value.is_empty()
                 || !domain
                     .value

@@ -1,9 +1,10 @@
 //! `trusted_host`: refuse requests whose Host is not ours (400), before any
-//! work and before a redirect could echo an attacker's Host back.
+//! work and before a redirect could echo an attacker's Host back. The host is
+//! the request target's authority, else `Host`, or the one `proxy` resolved.
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
-use crate::lower::{Cx, Lowered};
+use crate::lower::{Cx, Lowered, path_list};
 use crate::model::{Reader, StackSpec};
 use crate::rules::Rule;
 use crate::tree::Spanned;
@@ -25,7 +26,7 @@ pub static DEF: Def = Def {
     rules: &[Rule {
         code: MALFORMED_HOSTS,
         level: Level::Error,
-        summary: "`trusted_host`: empty list, or a malformed pattern (`ex*ample.com`, `*.*.com`, a scheme, a path)",
+        summary: "`trusted_host`: empty list, or a malformed pattern (`ex*ample.com`, `*.*.com`, a scheme, a path, a port)",
         check: Some(check_patterns),
     }],
 };
@@ -34,6 +35,7 @@ pub static DEF: Def = Def {
 pub struct TrustedHost {
     pub allowed_hosts: Option<Spanned<Vec<Spanned<String>>>>,
     pub www_redirect: bool,
+    pub exempt_paths: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
@@ -42,10 +44,16 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
     Config::TrustedHost(TrustedHost {
         allowed_hosts,
         www_redirect: reader.bool("www_redirect").is_none_or(|flag| flag.value),
+        exempt_paths: reader.paths("exempt_paths"),
     })
 }
 
 /// Why a host pattern is malformed, or `None` when it is fine.
+///
+/// Accepted: `*`; a host name of letters, digits, `-`, `.` and `_` (which
+/// docker-compose service names use, and Starlette accepts), optionally with
+/// one trailing dot (`localhost.`, the fully qualified form, is the same host)
+/// and a leading `*.` for subdomains; an IPv6 literal in brackets (`[::1]`).
 pub fn pattern_problem(pattern: &str) -> Option<String> {
     if pattern == "*" {
         return None;
@@ -56,10 +64,23 @@ pub fn pattern_problem(pattern: &str) -> Option<String> {
     if pattern.contains('/') {
         return Some("a host pattern has no path".into());
     }
+    if let Some(literal) = pattern.strip_prefix('[') {
+        return match literal.split_once(']') {
+            Some((address, "")) if address.parse::<std::net::Ipv6Addr>().is_ok() => None,
+            Some((_, rest)) if rest.starts_with(':') => {
+                Some("a host pattern has no port; the port is ignored when matching".into())
+            }
+            _ => Some("an IPv6 literal is an IPv6 address in brackets, e.g. `[::1]`".into()),
+        };
+    }
+    if pattern.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Some(format!("write an IPv6 address in brackets, as in a URL: `[{pattern}]`"));
+    }
     if pattern.contains(':') {
         return Some("a host pattern has no port; the port is ignored when matching".into());
     }
     let name = pattern.strip_prefix("*.").unwrap_or(pattern);
+    let name = name.strip_suffix('.').unwrap_or(name);
     if name.contains('*') {
         return Some("`*` may only stand alone or as the first label (`*.example.com`)".into());
     }
@@ -68,11 +89,28 @@ pub fn pattern_problem(pattern: &str) -> Option<String> {
     }
     if let Some(bad) = name
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
     {
         return Some(format!("`{bad}` cannot appear in a host name"));
     }
     None
+}
+
+/// A well-formed pattern as the runtime compares it: lowercase, without its
+/// trailing dot, an IPv6 literal in canonical form (`[0:0::1]` is `[::1]`).
+fn normalised(pattern: &str) -> String {
+    let lower = pattern.to_ascii_lowercase();
+    if let Some(address) = lower
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|literal| literal.parse::<std::net::Ipv6Addr>().ok())
+    {
+        return format!("[{address}]");
+    }
+    match lower.strip_suffix('.') {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => lower,
+    }
 }
 
 /// A trusted-host list that is empty refuses every request; a pattern that
@@ -99,7 +137,7 @@ fn check_patterns(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                         &host.loc,
                         format!("malformed host pattern \"{}\": {problem}", host.value),
                     )
-                    .help("write a host name (`api.example.com`), a subdomain wildcard (`*.example.com`) or `*`"),
+                    .help("write a host name (`api.example.com`), a subdomain wildcard (`*.example.com`), an IPv6 literal (`[::1]`) or `*`"),
                 );
             }
         }
@@ -113,7 +151,7 @@ impl TrustedHost {
         let mut exact = Vec::new();
         let mut suffixes = Vec::new();
         for host in self.allowed_hosts.iter().flat_map(|hosts| &hosts.value) {
-            let host = host.value.to_ascii_lowercase();
+            let host = normalised(&host.value);
             if host == "*" {
                 allow_any = true;
             } else if let Some(domain) = host.strip_prefix('*') {
@@ -127,6 +165,7 @@ impl TrustedHost {
         suffixes.sort();
         suffixes.dedup();
         let www_redirect = self.www_redirect;
+        let exempt = path_list(self.exempt_paths.as_ref());
         Lowered::layer(quote!(#private::runtime::trusted_host::TrustedHostLayer::new(&__STRATA_TRUSTED_HOSTS)))
             .with_items(quote! {
                 static __STRATA_TRUSTED_HOSTS: #private::runtime::trusted_host::TrustedHostPolicy =
@@ -135,6 +174,7 @@ impl TrustedHost {
                         exact: &[#(#exact),*],
                         suffixes: &[#(#suffixes),*],
                         www_redirect: #www_redirect,
+                        exempt_paths: #exempt,
                     };
             })
     }
@@ -142,13 +182,32 @@ impl TrustedHost {
 
 #[cfg(test)]
 mod tests {
-    use super::pattern_problem;
+    use super::{normalised, pattern_problem};
 
     #[test]
     fn accepts_hosts_wildcards_and_star() {
-        for good in ["api.example.com", "*.example.com", "localhost", "*", "127.0.0.1"] {
+        for good in [
+            "api.example.com",
+            "*.example.com",
+            "localhost",
+            "*",
+            "127.0.0.1",
+            "[::1]",
+            "[2001:db8::1]",
+            "api_service",
+            "localhost.",
+            "*.example.com.",
+        ] {
             assert_eq!(pattern_problem(good), None, "{good}");
         }
+    }
+
+    #[test]
+    fn patterns_are_normalised_as_the_runtime_compares_them() {
+        assert_eq!(normalised("API.Example.com."), "api.example.com");
+        assert_eq!(normalised("[0:0:0:0:0:0:0:1]"), "[::1]");
+        assert_eq!(normalised("*.Example.com."), "*.example.com");
+        assert_eq!(normalised("*"), "*");
     }
 
     #[test]
@@ -162,6 +221,13 @@ mod tests {
             "a..b",
             "",
             "exa mple.com",
+            "::1",
+            "[::1]:8080",
+            "[::1",
+            "[:::]",
+            "[localhost]",
+            "localhost..",
+            ".",
         ] {
             assert!(pattern_problem(bad).is_some(), "{bad}");
         }

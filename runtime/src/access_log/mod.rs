@@ -14,8 +14,10 @@
 //! - `path`: the URI path only: the query string can carry tokens and is never logged;
 //! - `status`: the numeric status code;
 //! - `duration_ms`: milliseconds (`f64`) from entering this layer to the head;
-//! - `client_ip`: the peer IP from axum's `ConnectInfo<SocketAddr>`, absent when
-//!   the app is not served with `into_make_service_with_connect_info`.
+//! - `client_ip`: the client's address as a `proxy` layer outside resolved it
+//!   ([`ClientInfo`](crate::ClientInfo)), else the peer IP from axum's
+//!   `ConnectInfo<SocketAddr>` (or `MockConnectInfo`); absent when neither
+//!   knows it (the app is not served with `into_make_service_with_connect_info`).
 //!
 //! If the inner service fails instead (an `Err`, which axum routers never
 //! return), the event is a `tracing::warn!` with the same fields except

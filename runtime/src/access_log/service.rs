@@ -1,8 +1,6 @@
-use std::net::SocketAddr;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::ConnectInfo;
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -10,6 +8,7 @@ use super::ResponseFuture;
 use super::future::RequestLine;
 use crate::RequestId;
 use crate::paths::PathList;
+use crate::proxy::client_ip;
 
 /// Middleware emitting the access log; see the [module docs](super).
 #[derive(Clone, Copy, Debug)]
@@ -47,9 +46,7 @@ where
             method: request.method().clone(),
             uri: request.uri().clone(),
             request_id: extensions.get::<RequestId>().cloned(),
-            client_ip: extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip()),
+            client_ip: client_ip(&request),
         };
         ResponseFuture::logged(self.inner.call(request), line)
     }

@@ -132,3 +132,21 @@ async fn inner_errors_are_logged_as_warnings() {
     assert_eq!(events[0].field("path"), Some("/"));
     assert!(!format!("{events:?}").contains("secret"));
 }
+
+#[tokio::test]
+async fn the_client_ip_is_the_one_proxy_resolved() {
+    let (captured, _guard) = CapturedEvents::start();
+    let mut request = Request::new(Body::empty());
+    let peer: SocketAddr = "10.0.0.1:51000".parse().expect("valid address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request.extensions_mut().insert(crate::ClientInfo {
+        ip: Some("198.51.100.7".parse().expect("valid address")),
+        scheme: crate::proxy::Scheme::Https,
+        host: None,
+    });
+    let service = AccessLogLayer::new(&PathList::EMPTY).layer(ok_service());
+    service.oneshot(request).await.expect("infallible");
+    let events = captured.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].field("client_ip"), Some("198.51.100.7"));
+}

@@ -7,7 +7,9 @@
 //! - The header missing, empty, sent twice, or holding any other value:
 //!   `403 Forbidden`, `content-type: application/json`,
 //!   `{"detail":"Invalid API key"}`. The inner service is not called.
-//! - `OPTIONS` requests and requests for `public_paths` pass without a key.
+//! - Requests for `public_paths` pass without a key. No method is exempt:
+//!   `OPTIONS` needs the key too (`cors`, which strata places outside
+//!   `api_key`, answers browsers' preflights itself).
 //!
 //! The keys come from one environment variable (`keys_env`), read once when
 //! the stack is built: one key, or several separated by commas or

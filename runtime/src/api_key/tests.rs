@@ -59,10 +59,10 @@ async fn wrong_missing_empty_or_doubled_keys_get_403_json() {
 }
 
 #[tokio::test]
-async fn options_and_public_paths_pass_without_a_key() {
+async fn only_public_paths_pass_without_a_key() {
     for (method, path) in [
-        (Method::OPTIONS, "/private"),
         (Method::GET, "/health"),
+        (Method::OPTIONS, "/health"),
         (Method::GET, "/health/"),
         (Method::POST, "/docs/openapi.json"),
     ] {
@@ -70,6 +70,13 @@ async fn options_and_public_paths_pass_without_a_key() {
         assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
     }
     assert_eq!(call(Method::GET, "/healthz", &[]).await.status(), StatusCode::FORBIDDEN);
+    // No method is exempt: OPTIONS, HEAD and unknown methods need the key too.
+    for method in [Method::OPTIONS, Method::HEAD, Method::from_bytes(b"PURGE").unwrap()] {
+        let response = call(method.clone(), "/private", &[]).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method}");
+        let response = call(method.clone(), "/private", &["k3"]).await;
+        assert_eq!(response.status(), StatusCode::OK, "{method}");
+    }
 }
 
 #[test]

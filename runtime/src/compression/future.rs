@@ -5,6 +5,7 @@ use std::task::{Context, Poll, ready};
 use axum::BoxError;
 use bytes::Bytes;
 use http::Response;
+use http::header::CONTENT_ENCODING;
 use pin_project_lite::pin_project;
 
 use super::StrataPredicate;
@@ -38,8 +39,14 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let response = ready!(self.project().inner.poll(cx))?;
         let (mut parts, body) = response.into_parts();
+        let app = body.get_ref();
         // tower-http changes the status only to answer 406; the app's status wins.
-        parts.status = StatusBody::status(body.get_ref());
+        parts.status = StatusBody::status(app);
+        if app.head_encoded_here() && parts.headers.contains_key(CONTENT_ENCODING) {
+            // A HEAD gets the GET's headers, never the encoder's frame of an
+            // empty body.
+            return Poll::Ready(Ok(Response::from_parts(parts, axum::body::Body::empty())));
+        }
         Poll::Ready(Ok(Response::from_parts(parts, axum::body::Body::new(body))))
     }
 }

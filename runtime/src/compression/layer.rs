@@ -7,7 +7,7 @@ use super::{Compression, StrataPredicate};
 /// Layer applying [`Compression`]; see the [module docs](super).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompressionLayer {
-    minimum_size: u64,
+    predicate: StrataPredicate,
     level: u32,
     gzip: bool,
     deflate: bool,
@@ -26,12 +26,20 @@ impl CompressionLayer {
             level
         };
         Self {
-            minimum_size,
+            predicate: StrataPredicate::new(minimum_size),
             level,
             gzip,
             deflate,
             br,
         }
+    }
+
+    /// Replaces the media types that are never compressed (by default
+    /// [`DEFAULT_EXCLUDED_CONTENT_TYPES`](super::DEFAULT_EXCLUDED_CONTENT_TYPES),
+    /// Starlette's list); see [`StrataPredicate`] for how they match.
+    pub const fn exclude_content_types(mut self, excluded: &'static [&'static str]) -> Self {
+        self.predicate = self.predicate.exclude_content_types(excluded);
+        self
     }
 }
 
@@ -49,7 +57,7 @@ impl<S> Layer<S> for CompressionLayer {
             // Off unless asked for: another crate enabling tower-http's
             // `compression-zstd` feature must not change what strata sends.
             .no_zstd()
-            .compress_when(StrataPredicate::new(self.minimum_size));
+            .compress_when(self.predicate);
         Compression {
             inner: compression,
             layer: *self,

@@ -15,8 +15,20 @@
 //!   range, accepted by [`StrataPredicate`]), whichever encoding the client
 //!   got, `identity` included, so caches keep the variants apart.
 //! - Untouched: responses that already have `Content-Encoding` or a
-//!   `Content-Range`, and those [`StrataPredicate`] refuses (smaller than
-//!   `minimum_size`, `text/event-stream`, gRPC, images other than SVG, empty).
+//!   `Content-Range`, and those [`StrataPredicate`] refuses: smaller than
+//!   `minimum_size`, empty, `text/event-stream`, gRPC, and the media types
+//!   of `exclude_content_types` (by default Starlette's list of
+//!   already-compressed types, [`DEFAULT_EXCLUDED_CONTENT_TYPES`]: zip and
+//!   gzip archives, `audio/*`, `video/*`, WOFF fonts, AVIF, GIF, JPEG, PNG
+//!   and WebP images). A media type matches an entry exactly or as
+//!   `type/*`, parameters and case ignored, as in Starlette.
+//! - A `HEAD` gets the headers its `GET` would (RFC 9110 §9.3.2):
+//!   `Content-Encoding` and `Vary: Accept-Encoding` when the `GET` would be
+//!   compressed, decided on the `Content-Length` and `Content-Type` axum
+//!   puts on the `HEAD`; no `Content-Length` then, as for the compressed
+//!   `GET`, which streams (Starlette, which compresses the whole body, sends
+//!   the compressed length; strata cannot know it without the body). The
+//!   body stays empty.
 //! - Never `406 Not Acceptable`. tower-http 0.7 turns the app's response into
 //!   a `406` (same headers and body) when the client refuses `identity` and
 //!   every enabled algorithm (`Accept-Encoding: identity;q=0`, or `*;q=0`).
@@ -39,5 +51,5 @@ mod tests;
 
 pub use future::ResponseFuture;
 pub use layer::CompressionLayer;
-pub use predicate::StrataPredicate;
+pub use predicate::{DEFAULT_EXCLUDED_CONTENT_TYPES, StrataPredicate};
 pub use service::Compression;

@@ -3,6 +3,25 @@ use http::{Response, StatusCode};
 use http_body::Body;
 use tower_http::compression::Predicate;
 
+/// Starlette's `DEFAULT_EXCLUDED_CONTENT_TYPES` (since Starlette 1.5): media
+/// types whose bodies are already compressed, so gzip only costs CPU.
+/// `type/*` covers every subtype.
+pub const DEFAULT_EXCLUDED_CONTENT_TYPES: &[&str] = &[
+    "application/gzip",
+    "application/x-gzip",
+    "application/zip",
+    "audio/*",
+    "font/woff",
+    "font/woff2",
+    "image/avif",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/event-stream",
+    "video/*",
+];
+
 /// Which responses strata compresses (tower-http calls it for each response
 /// that is not already encoded and not a range).
 ///
@@ -12,23 +31,46 @@ use tower_http::compression::Predicate;
 ///   compressed as it streams;
 /// - the body is not known to be empty, and the status is not `204` or `304`,
 ///   which carry no body (a `minimum_size` of 0 must not grow one);
-/// - the content type is not `text/event-stream` (compressors hold events
-///   back until a block fills), not `application/grpc*` (gRPC compresses per
-///   message), and not `image/*` except `image/svg+xml` (already compressed).
+/// - the media type is not excluded. As in Starlette, the media type is the
+///   `Content-Type` before any `;` parameters, trimmed and compared without
+///   regard to case; it is excluded when an entry of the exclusion list
+///   names it exactly or as `type/*`. Whatever the list says,
+///   `text/event-stream` (a compressor holds events back until a block
+///   fills) and `application/grpc*` (gRPC compresses per message) are never
+///   compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StrataPredicate {
     minimum_size: u64,
+    excluded: &'static [&'static str],
 }
 
 impl StrataPredicate {
-    /// Compress bodies of at least `minimum_size` bytes.
+    /// Compress bodies of at least `minimum_size` bytes, except the media
+    /// types of [`DEFAULT_EXCLUDED_CONTENT_TYPES`].
     pub const fn new(minimum_size: u64) -> Self {
-        Self { minimum_size }
+        Self {
+            minimum_size,
+            excluded: DEFAULT_EXCLUDED_CONTENT_TYPES,
+        }
+    }
+
+    /// Replaces the list of media types that are never compressed: entries
+    /// are `type/subtype` or `type/*`, without parameters (an entry with
+    /// parameters never matches); case does not matter.
+    pub const fn exclude_content_types(mut self, excluded: &'static [&'static str]) -> Self {
+        self.excluded = excluded;
+        self
     }
 
     /// The smallest body size that is compressed.
     pub const fn minimum_size(&self) -> u64 {
         self.minimum_size
+    }
+
+    /// The media types that are never compressed, besides `text/event-stream`
+    /// and gRPC.
+    pub const fn excluded_content_types(&self) -> &'static [&'static str] {
+        self.excluded
     }
 }
 
@@ -42,7 +84,7 @@ impl Predicate for StrataPredicate {
             Some(size) => size >= self.minimum_size,
             None => true,
         };
-        size_ok && compressible_type(content_type(response))
+        size_ok && compressible_type(self.excluded, content_type(response))
     }
 }
 
@@ -63,24 +105,33 @@ fn content_type<B>(response: &Response<B>) -> &str {
 }
 
 /// Media types are case-insensitive: `Text/Event-Stream` is still SSE.
-fn compressible_type(content_type: &str) -> bool {
-    let is = |prefix: &str| {
-        content_type
+fn compressible_type(excluded: &[&str], content_type: &str) -> bool {
+    let media_type = content_type
+        .split_once(';')
+        .map_or(content_type, |(media_type, _)| media_type)
+        .trim_matches(|c: char| c.is_ascii_whitespace());
+    let starts_with = |prefix: &str| {
+        media_type
             .get(..prefix.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
     };
-    if is("text/event-stream") || is("application/grpc") {
+    if media_type.eq_ignore_ascii_case("text/event-stream") || starts_with("application/grpc") {
         return false;
     }
-    !is("image/") || is("image/svg+xml")
+    let main_type = media_type.split_once('/').map(|(main_type, _)| main_type);
+    !excluded.iter().any(|entry| match entry.strip_suffix("/*") {
+        Some(entry_type) => main_type.is_some_and(|main_type| main_type.eq_ignore_ascii_case(entry_type)),
+        None => media_type.eq_ignore_ascii_case(entry),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::compressible_type;
+    use super::{DEFAULT_EXCLUDED_CONTENT_TYPES, compressible_type};
 
     #[test]
-    fn content_types() {
+    fn default_exclusions_match_starlette() {
+        let compressible = |content_type| compressible_type(DEFAULT_EXCLUDED_CONTENT_TYPES, content_type);
         for yes in [
             "",
             "text/plain; charset=utf-8",
@@ -88,8 +139,14 @@ mod tests {
             "text/html",
             "image/svg+xml",
             "IMAGE/SVG+XML",
+            // Not in Starlette's list: they compress well.
+            "image/bmp",
+            "font/ttf",
+            "application/zip-like",
+            "audiox/thing",
+            "not a media type",
         ] {
-            assert!(compressible_type(yes), "{yes}");
+            assert!(compressible(yes), "{yes}");
         }
         for no in [
             "text/event-stream",
@@ -99,8 +156,33 @@ mod tests {
             "application/grpc-web",
             "image/png",
             "Image/JPEG",
+            "  image/webp ; q=1",
+            "application/zip",
+            "application/gzip",
+            "application/x-gzip",
+            "audio/mpeg",
+            "AUDIO/ogg; codecs=opus",
+            "video/mp4",
+            "font/woff2",
+            "image/avif",
+            "image/gif",
         ] {
-            assert!(!compressible_type(no), "{no}");
+            assert!(!compressible(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_custom_list_replaces_the_default_but_sse_and_grpc_stay_excluded() {
+        let excluded: &[&str] = &["application/pdf", "text/*"];
+        assert!(!compressible_type(excluded, "application/PDF"));
+        assert!(!compressible_type(excluded, "text/html; charset=utf-8"));
+        assert!(
+            compressible_type(excluded, "image/png"),
+            "the default list no longer applies"
+        );
+        assert!(compressible_type(excluded, "application/pdfx"), "exact, not a prefix");
+        assert!(!compressible_type(&[], "text/event-stream"));
+        assert!(!compressible_type(&[], "application/grpc+json"));
+        assert!(compressible_type(&[], "image/png"));
     }
 }

@@ -1,16 +1,24 @@
-//! Remembers the status the app answered, so tower-http's `406` can be undone.
+//! Remembers what the app answered, for what tower-http cannot know.
 //!
 //! tower-http decides on `406 Not Acceptable` after the inner service has
 //! answered and overwrites only the status. The app's status travels inside
 //! the response body wrapper, which tower-http hands back through
 //! `CompressionBody::get_ref`, so [`ResponseFuture`](super::ResponseFuture)
 //! can restore it without re-parsing `Accept-Encoding` or allocating.
+//!
+//! The wrapper also knows whether the request was a `HEAD`. axum answers a
+//! `HEAD` with the `GET` handler's headers (its `Content-Length` included)
+//! and an empty body, so the body's exact size (0) says nothing about the
+//! representation: on a `HEAD` the wrapper reports an empty body's size as
+//! unknown, and [`StrataPredicate`](super::StrataPredicate) falls back on
+//! `Content-Length`, deciding as it would for the `GET`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::{Request, Response, StatusCode};
+use http::header::CONTENT_ENCODING;
+use http::{Method, Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tower_service::Service;
@@ -34,8 +42,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let head = request.method() == Method::HEAD;
         RecordStatusFuture {
             inner: self.inner.call(request),
+            head,
         }
     }
 }
@@ -45,6 +55,7 @@ pin_project! {
     pub(super) struct RecordStatusFuture<F> {
         #[pin]
         inner: F,
+        head: bool,
     }
 }
 
@@ -55,25 +66,41 @@ where
     type Output = Result<Response<StatusBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let response = ready!(self.project().inner.poll(cx))?;
+        let this = self.project();
+        let response = ready!(this.inner.poll(cx))?;
         let status = response.status();
-        Poll::Ready(Ok(response.map(|inner| StatusBody { inner, status })))
+        let encoded_by_app = response.headers().contains_key(CONTENT_ENCODING);
+        let head = *this.head;
+        Poll::Ready(Ok(response.map(|inner| StatusBody {
+            inner,
+            status,
+            head,
+            encoded_by_app,
+        })))
     }
 }
 
 pin_project! {
-    /// The app's body, unchanged, plus the status the app answered with.
+    /// The app's body, unchanged, plus what the app answered with.
     #[derive(Debug)]
     pub(super) struct StatusBody<B> {
         #[pin]
         inner: B,
         status: StatusCode,
+        head: bool,
+        encoded_by_app: bool,
     }
 }
 
 impl<B> StatusBody<B> {
     pub(super) fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The request was a `HEAD` and the app's response was not already
+    /// encoded: a `Content-Encoding` on the final response was added here.
+    pub(super) fn head_encoded_here(&self) -> bool {
+        self.head && !self.encoded_by_app
     }
 }
 
@@ -90,6 +117,11 @@ impl<B: Body> Body for StatusBody<B> {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        let hint = self.inner.size_hint();
+        if self.head && hint.exact() == Some(0) {
+            // See the module docs: an empty HEAD body is not an empty resource.
+            return SizeHint::default();
+        }
+        hint
     }
 }

@@ -301,3 +301,125 @@ async fn an_apps_own_406_is_kept() {
     assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
     assert_eq!(gunzip(response).await, big_text());
 }
+
+/// The app as axum serves it: `GET` routes answer `HEAD` with the `GET`'s
+/// headers and an empty body.
+fn router(body: String, content_type: &'static str) -> axum::Router {
+    axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([(CONTENT_TYPE, content_type)], body) }
+        }),
+    )
+}
+
+fn head(accept_encoding: Option<&str>) -> Request<Body> {
+    let mut request = accepting(accept_encoding);
+    *request.method_mut() = http::Method::HEAD;
+    request
+}
+
+#[tokio::test]
+async fn head_gets_the_headers_its_get_would() {
+    let app = router(big_text(), "text/plain; charset=utf-8");
+    let get = GZIP_ONLY
+        .layer(app.clone())
+        .oneshot(accepting(Some("gzip")))
+        .await
+        .expect("infallible");
+    let head = GZIP_ONLY
+        .layer(app)
+        .oneshot(head(Some("gzip")))
+        .await
+        .expect("infallible");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(header_values(&head, "vary"), ["accept-encoding"]);
+    // The compressed length is known only once the body is compressed, and a
+    // compressed GET streams without one: the HEAD does not claim one either.
+    assert!(!head.headers().contains_key(CONTENT_LENGTH));
+    for name in [CONTENT_ENCODING, VARY, CONTENT_TYPE, CONTENT_LENGTH] {
+        assert_eq!(
+            header_values(&head, name.as_str()),
+            header_values(&get, name.as_str()),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        body_string(head).await,
+        "",
+        "a HEAD carries no body, not even a gzip frame"
+    );
+}
+
+#[tokio::test]
+async fn head_not_compressed_keeps_the_gets_content_length() {
+    // The client accepts no encoding: Vary, and the GET's length.
+    let app = router(big_text(), "text/plain; charset=utf-8");
+    let response = GZIP_ONLY.layer(app).oneshot(head(None)).await.expect("infallible");
+    assert!(!response.headers().contains_key(CONTENT_ENCODING));
+    assert_eq!(header_values(&response, "vary"), ["accept-encoding"]);
+    assert_eq!(
+        header_values(&response, "content-length"),
+        [big_text().len().to_string()]
+    );
+    assert_eq!(body_string(response).await, "");
+
+    // Under the minimum, and an excluded type: as the GET, untouched.
+    for (body, content_type) in [("x".repeat(100), "text/plain"), (big_text(), "application/zip")] {
+        let length = body.len().to_string();
+        let app = router(body, content_type);
+        let response = GZIP_ONLY
+            .layer(app)
+            .oneshot(head(Some("gzip")))
+            .await
+            .expect("infallible");
+        assert!(!response.headers().contains_key(CONTENT_ENCODING), "{content_type}");
+        assert!(!response.headers().contains_key(VARY), "{content_type}");
+        assert_eq!(header_values(&response, "content-length"), [length], "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn already_compressed_media_types_are_untouched_by_default() {
+    for content_type in [
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "audio/mpeg",
+        "video/mp4",
+        "font/woff2",
+        "image/webp",
+        "Image/AVIF; foo=bar",
+    ] {
+        let service = GZIP_ONLY.layer(answering(StatusCode::OK, content_type, None, big_text()));
+        let response = service.oneshot(accepting(Some("gzip"))).await.expect("infallible");
+        assert!(!response.headers().contains_key(CONTENT_ENCODING), "{content_type}");
+        assert!(!response.headers().contains_key(VARY), "{content_type}");
+        assert_eq!(body_string(response).await, big_text(), "{content_type}");
+    }
+    // Images that are not already compressed are worth compressing.
+    let service = GZIP_ONLY.layer(answering(StatusCode::OK, "image/bmp", None, big_text()));
+    let response = service.oneshot(accepting(Some("gzip"))).await.expect("infallible");
+    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn exclude_content_types_replaces_the_list_but_not_the_sse_skip() {
+    const PDF_ONLY: CompressionLayer = GZIP_ONLY.exclude_content_types(&["application/pdf"]);
+    for (content_type, compressed) in [
+        ("application/pdf", false),
+        ("application/zip", true),
+        ("text/event-stream", false),
+        ("text/plain", true),
+    ] {
+        let service = PDF_ONLY.layer(answering(StatusCode::OK, content_type, None, big_text()));
+        let response = service.oneshot(accepting(Some("gzip"))).await.expect("infallible");
+        assert_eq!(
+            response.headers().contains_key(CONTENT_ENCODING),
+            compressed,
+            "{content_type}"
+        );
+    }
+}

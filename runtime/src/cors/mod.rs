@@ -1,37 +1,55 @@
-//! `cors`: Starlette's `CORSMiddleware`, header for header.
+//! `cors`: Starlette's `CORSMiddleware` as of Starlette 1.10, header for header.
 //!
 //! What a client sees:
 //!
-//! - **No `Origin` header**: the inner service's response, untouched.
+//! - **Every response that passes the layer** carries `Vary: Origin`,
+//!   appended to what the inner service set (never replacing it, never
+//!   twice): also a request without `Origin` and one from a refused origin
+//!   get it. Whether the answer carries `Access-Control-Allow-Origin` depends
+//!   on `Origin`, so a shared cache must key on it, or it hands the copy it
+//!   stored for a same-origin request (no CORS headers) to a cross-origin
+//!   page, or an allowed origin's copy to another (Fetch §3.2.5).
+//! - **No `Origin` header**: the inner service's response, with only that
+//!   `Vary`.
 //! - **Preflight** (`OPTIONS` with `Origin` and `Access-Control-Request-Method`):
 //!   answered here; the inner service never sees it, so auth and rate limits
-//!   do not reject preflights. Always `Access-Control-Allow-Methods` and
-//!   `Access-Control-Max-Age`; `Vary: Origin` when the allowed origin is
-//!   explicit (a list, a regex, or credentials), else
-//!   `Access-Control-Allow-Origin: *`; `Access-Control-Allow-Headers` (the
-//!   configured list, or the requested headers echoed when all are allowed);
-//!   `Access-Control-Allow-Credentials: true` with credentials; and
-//!   `Access-Control-Allow-Origin: <origin>` when the origin is allowed and
-//!   explicit. Status `200`, body `OK`, or, when something is refused,
-//!   `400` with body `Disallowed CORS origin, method, headers` naming only
-//!   what failed, in that order (`Disallowed CORS method`). Both are
-//!   `text/plain; charset=utf-8`.
+//!   do not reject preflights. Always
+//!   `Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network`,
+//!   `Access-Control-Allow-Methods` (`allow_methods = ["*"]` is Starlette's
+//!   list: `DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY`) and
+//!   `Access-Control-Max-Age`; `Access-Control-Allow-Origin: *` when all
+//!   origins are allowed without credentials, else
+//!   `Access-Control-Allow-Origin: <origin>` when the origin is allowed;
+//!   `Access-Control-Allow-Headers` (the configured list, or the requested
+//!   headers echoed when all are allowed);
+//!   `Access-Control-Allow-Credentials: true` with credentials; and, for a
+//!   Private Network Access preflight (one carrying
+//!   `Access-Control-Request-Private-Network`) when `allow_private_network`
+//!   is on, `Access-Control-Allow-Private-Network: true`. Status `200`, body
+//!   `OK`, or, when something is refused, `400` with body
+//!   `Disallowed CORS origin, method, headers, private-network` naming only
+//!   what failed, in that order (`Disallowed CORS method`). The method is
+//!   compared exactly: `get`, `PROPFIND` or `CUSTOM` are refused unless
+//!   listed. Both bodies are `text/plain; charset=utf-8`.
 //! - **Any other request with `Origin`**: the inner response, decorated:
-//!   `Access-Control-Allow-Origin: *` when all origins are allowed,
+//!   `Access-Control-Allow-Origin: *` when all origins are allowed, also
+//!   when the request carries a `Cookie` (without
+//!   `Access-Control-Allow-Credentials` a browser refuses a credentialed
+//!   response whatever the origin says, so echoing it bought nothing),
 //!   `Access-Control-Allow-Credentials: true` with credentials,
-//!   `Access-Control-Expose-Headers` when configured; and when the origin is
-//!   allowed and explicit (or all origins are allowed and the request carries
-//!   a `Cookie`), `Access-Control-Allow-Origin: <origin>` plus an appended
-//!   `Vary: Origin`. This covers every response of the inner service,
-//!   including its 401, 403, 429 and 500 answers, so browsers can read them.
+//!   `Access-Control-Expose-Headers` when configured, and
+//!   `Access-Control-Allow-Origin: <origin>` when the origin is allowed and
+//!   explicit. This covers every response of the inner service, including
+//!   its 401, 403, 429 and 500 answers, so browsers can read them.
 //!
 //! An origin is allowed when all origins are, when it is one of the listed
 //! origins (exact, case-sensitive), or when `allow_origin_regex` matches all
-//! of it. An `Origin` that is not visible ASCII is never allowed. `Vary` is
-//! always appended, never replacing what the inner service set.
+//! of it (see [`OriginRegex`]). An `Origin` that is not visible ASCII is never
+//! allowed.
 
 mod future;
 mod layer;
+mod origin_regex;
 mod preflight;
 mod service;
 
@@ -39,11 +57,10 @@ mod service;
 mod tests;
 
 use http::HeaderValue;
-use regex::Regex;
-use std::sync::Arc;
 
 pub use future::ResponseFuture;
 pub use layer::CorsLayer;
+pub use origin_regex::{OriginRegex, OriginRegexError};
 pub use service::Cors;
 
 /// The CORS configuration, compiled by strata into a `static`.
@@ -58,9 +75,8 @@ pub struct CorsPolicy {
     pub origins: &'static [&'static str],
     /// `allow_origin_regex`, matched against the whole origin.
     pub origin_regex: Option<&'static str>,
-    /// `*` in `allow_methods`: any requested method passes the preflight.
-    pub allow_all_methods: bool,
-    /// Allowed methods, compared case-sensitively.
+    /// Allowed methods, compared case-sensitively (`*` is written out as
+    /// Starlette's list by the generator).
     pub methods: &'static [&'static str],
     /// `*` in `allow_headers`: any requested headers pass and are echoed.
     pub allow_all_headers: bool,
@@ -69,6 +85,8 @@ pub struct CorsPolicy {
     pub headers: &'static [&'static str],
     /// `allow_credentials`.
     pub allow_credentials: bool,
+    /// `allow_private_network`: answer Private Network Access preflights.
+    pub allow_private_network: bool,
     /// `Access-Control-Expose-Headers` for simple responses, if any.
     pub expose_headers: Option<HeaderValue>,
     /// `Access-Control-Allow-Methods` for preflights.
@@ -83,10 +101,7 @@ pub struct CorsPolicy {
 #[derive(Clone, Debug)]
 struct CompiledPolicy {
     policy: &'static CorsPolicy,
-    /// Anchored `^(?:…)$`: Starlette uses `re.fullmatch`. Behind an `Arc`
-    /// because `axum::serve` clones the service per connection and cloning a
-    /// `Regex` starts an empty match cache; the `Arc` shares one.
-    origin_regex: Option<Arc<Regex>>,
+    origin_regex: Option<OriginRegex>,
 }
 
 impl CompiledPolicy {
@@ -94,12 +109,12 @@ impl CompiledPolicy {
         debug_assert!(policy.origins.is_sorted(), "CorsPolicy::origins must be sorted");
         debug_assert!(policy.headers.is_sorted(), "CorsPolicy::headers must be sorted");
         let origin_regex = policy.origin_regex.map(|pattern| {
-            // strata compiles the same pattern with this same `regex` crate
-            // when it checks the stack (rule S0104), so this cannot fail for a
-            // generated policy. Failing at start-up beats a policy that would
-            // silently refuse every origin.
-            match Regex::new(&format!("^(?:{pattern})$")) {
-                Ok(regex) => Arc::new(regex),
+            // strata compiles the same pattern the same way when it checks
+            // the stack (rule S0104), so this cannot fail for a generated
+            // policy. Failing at start-up beats a policy that would silently
+            // refuse every origin.
+            match OriginRegex::new(pattern) {
+                Ok(regex) => regex,
                 Err(error) => panic!("strata: cors allow_origin_regex {pattern:?}: {error}"),
             }
         });
@@ -119,12 +134,12 @@ impl CompiledPolicy {
             || self.origin_regex.as_ref().is_some_and(|regex| regex.is_match(origin))
     }
 
-    /// Whether `method` (from `Access-Control-Request-Method`) is allowed.
+    /// Whether `method` (from `Access-Control-Request-Method`) is allowed:
+    /// compared exactly, as Starlette does.
     fn allows_method(&self, method: &HeaderValue) -> bool {
-        self.policy.allow_all_methods
-            || method
-                .to_str()
-                .is_ok_and(|method| self.policy.methods.contains(&method))
+        method
+            .to_str()
+            .is_ok_and(|method| self.policy.methods.contains(&method))
     }
 
     /// Whether one requested header name, already trimmed, is allowed,

@@ -1,11 +1,12 @@
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, COOKIE, ORIGIN};
+use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::{Method, Request, Response};
 use tower_service::Service;
 
-use super::future::SimpleHeaders;
+use super::future::Decoration;
+use super::preflight::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Preflight};
 use super::{CompiledPolicy, ResponseFuture, preflight};
 
 /// Middleware applying the CORS policy; see the [module docs](super).
@@ -31,28 +32,33 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
         let Some(origin) = headers.get(ORIGIN) else {
-            return ResponseFuture::passthrough(self.inner.call(request));
+            return ResponseFuture::decorated(self.inner.call(request), Decoration::VaryOnly);
         };
         if request.method() == Method::OPTIONS
             && let Some(method) = headers.get(ACCESS_CONTROL_REQUEST_METHOD)
         {
-            let requested_headers = headers.get(ACCESS_CONTROL_REQUEST_HEADERS);
-            let response = preflight::response(&self.policy, origin, method, requested_headers);
-            return ResponseFuture::preflight(response);
+            let asked = Preflight {
+                origin,
+                method,
+                headers: headers.get(ACCESS_CONTROL_REQUEST_HEADERS),
+                private_network: headers.contains_key(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK),
+            };
+            return ResponseFuture::preflight(preflight::response(&self.policy, asked));
         }
         // Starlette's simple_response: echo the origin when the answer is
-        // origin-specific. With all origins allowed, a request carrying cookies
-        // still gets its own origin back: browsers refuse `*` on credentialed
-        // requests.
-        let reflect_origin = if self.policy.policy.allow_all_origins {
-            headers.contains_key(COOKIE).then(|| origin.clone())
+        // origin-specific (an allowed origin of a list or regex, or any
+        // origin of a hand-written `*` policy with credentials, which strata
+        // refuses to generate: S0101).
+        let policy = self.policy.policy;
+        let reflect = if policy.allow_all_origins {
+            policy.allow_credentials
         } else {
-            self.policy.allows_origin(origin).then(|| origin.clone())
+            self.policy.allows_origin(origin)
         };
-        let decoration = SimpleHeaders {
-            policy: self.policy.policy,
-            reflect_origin,
+        let decoration = Decoration::Cors {
+            policy,
+            reflect_origin: reflect.then(|| origin.clone()),
         };
-        ResponseFuture::simple(self.inner.call(request), decoration)
+        ResponseFuture::decorated(self.inner.call(request), decoration)
     }
 }

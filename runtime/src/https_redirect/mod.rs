@@ -2,24 +2,31 @@
 //!
 //! What a client sees:
 //!
-//! - A request that arrived over HTTPS (or WSS): the inner service's response,
+//! - A request that arrived over HTTPS: the inner service's response,
 //!   untouched.
 //! - A plain `http` request: `307 Temporary Redirect` (or the configured
 //!   `status`) with an empty body and `Location: https://<host><path?query>`;
-//!   a WebSocket upgrade (`Upgrade: websocket`) goes to `wss://`. The host is
-//!   the one the client sent; ports 80 and 443 are dropped, any other port is
-//!   kept (Starlette's rule). The inner service is not called.
-//! - A request whose Host is missing or malformed: `400 Bad Request`,
-//!   `Invalid host header`: a redirect must never echo a host that is not a
-//!   host (`example.com:80@evil.com`).
+//!   a WebSocket upgrade (`Upgrade: websocket`) goes to `wss://`. The inner
+//!   service is not called. As in Starlette, port 80 and 443 are dropped
+//!   (and the host name is then lowercased, as Starlette's `url.hostname`
+//!   does); any other port is kept, written in decimal without leading zeros
+//!   (`Host: testserver:000080` is port 80, so `https://testserver/`).
+//! - A request whose host is missing, malformed (`testserver:65536`,
+//!   `[:::]`, `example.com:80@evil.com`) or ambiguous (two `Host` headers, a
+//!   `Host` that disagrees with the target's authority): `400 Bad Request`,
+//!   `Invalid host header`: a redirect never echoes a host that is not a host.
+//!   (Starlette answers 500 to an out-of-range port.)
 //!
-//! How the scheme is known: `axum::serve` speaks plain HTTP, so a request is
-//! secure only when its URI says `https`/`wss`, or, with
-//! `trust_forwarded_proto`, when the first entry of `X-Forwarded-Proto` is
-//! `https` or `wss` (the scheme the client used at the outermost proxy; the
-//! proxy must overwrite, not append to, a value the client sent). Without
-//! `trust_forwarded_proto` the header is ignored, so a client cannot claim
-//! to be on HTTPS.
+//! How the scheme is known: from the connection, or from a `proxy` layer
+//! outside, which believes `X-Forwarded-Proto` (or `Forwarded: proto=`) only
+//! from a trusted proxy ([`ClientInfo`](crate::ClientInfo)). `axum::serve`
+//! speaks plain HTTP, so without `proxy` every request is plain. A scheme
+//! written in the request itself — an absolute-form target
+//! `GET https://example.com/ HTTP/1.1` over plain TCP, or HTTP/2's
+//! `:scheme: https` over h2c — is what the client claims, not how it
+//! connected, and is never believed. The host in `Location` is the one the
+//! `proxy` resolved, else the request's own (the target's authority, else
+//! `Host`).
 
 mod layer;
 mod service;
@@ -38,6 +45,4 @@ pub type ResponseFuture<F, B> = crate::short_circuit::ShortCircuit<F, B>;
 pub struct HttpsRedirectPolicy {
     /// 301, 302, 307 or 308.
     pub status: u16,
-    /// Believe `X-Forwarded-Proto`.
-    pub trust_forwarded_proto: bool,
 }

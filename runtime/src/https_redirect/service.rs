@@ -6,11 +6,9 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use tower_service::Service;
 
 use super::{HttpsRedirectPolicy, ResponseFuture};
+use crate::proxy::{ClientInfo, is_https};
 use crate::response::{TEXT_PLAIN, fixed};
-use crate::trusted_host::host::{host_name, requested_host};
-
-/// `X-Forwarded-Proto`, not among `http`'s named headers.
-const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+use crate::trusted_host::host::{parse_host, requested_host};
 
 /// Middleware redirecting plain-HTTP requests; see the [module docs](super).
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +31,7 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        if is_secure(&request, self.policy.trust_forwarded_proto) {
+        if is_https(&request) {
             return ResponseFuture::inner(self.inner.call(request));
         }
         let status = StatusCode::from_u16(self.policy.status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
@@ -43,34 +41,18 @@ where
     }
 }
 
-fn is_secure<B>(request: &Request<B>, trust_forwarded_proto: bool) -> bool {
-    if matches!(request.uri().scheme_str(), Some("https" | "wss")) {
-        return true;
-    }
-    if !trust_forwarded_proto {
-        return false;
-    }
-    let Some(value) = request.headers().get(X_FORWARDED_PROTO) else {
-        return false;
-    };
-    let first = value
-        .to_str()
-        .ok()
-        .and_then(|text| text.split(',').next())
-        .map(str::trim)
-        .unwrap_or_default();
-    first.eq_ignore_ascii_case("https") || first.eq_ignore_ascii_case("wss")
-}
-
 /// The redirect to the secure URL, or `None` when the host is unusable.
 fn redirect<B: From<Bytes>, R>(request: &Request<R>, status: StatusCode) -> Option<Response<B>> {
-    let sent = requested_host(request)?;
-    let name = host_name(sent)?;
-    let port = &sent[name.len()..];
-    let authority = if matches!(port, ":80" | ":443" | ":") {
-        name
-    } else {
-        sent
+    let own = requested_host(request).ok()?;
+    let sent = match request.extensions().get::<ClientInfo>() {
+        Some(client) => client.host.as_deref().or(own),
+        None => own,
+    }?;
+    let host = parse_host(sent)?;
+    let authority = match host.port {
+        Some(80 | 443) => host.name.to_ascii_lowercase(),
+        Some(port) => format!("{}:{port}", host.name),
+        None => host.name.to_owned(),
     };
     let websocket = request
         .headers()

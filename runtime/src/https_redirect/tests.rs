@@ -5,16 +5,11 @@ use tower::ServiceExt;
 use tower_layer::Layer;
 
 use super::{HttpsRedirectLayer, HttpsRedirectPolicy};
+use crate::proxy::{ClientInfo, Scheme};
 use crate::test_util::{body_string, ok_service};
 
-static DEFAULT: HttpsRedirectPolicy = HttpsRedirectPolicy {
-    status: 307,
-    trust_forwarded_proto: false,
-};
-static BEHIND_PROXY: HttpsRedirectPolicy = HttpsRedirectPolicy {
-    status: 308,
-    trust_forwarded_proto: true,
-};
+static DEFAULT: HttpsRedirectPolicy = HttpsRedirectPolicy { status: 307 };
+static PERMANENT: HttpsRedirectPolicy = HttpsRedirectPolicy { status: 308 };
 
 async fn call(policy: &'static HttpsRedirectPolicy, request: Request<Body>) -> http::Response<Body> {
     HttpsRedirectLayer::new(policy)
@@ -32,6 +27,14 @@ fn get(uri: &str, host: Option<&str>) -> http::request::Builder {
     }
 }
 
+fn resolved(scheme: Scheme, host: &str) -> ClientInfo {
+    ClientInfo {
+        ip: None,
+        scheme,
+        host: Some(host.to_owned()),
+    }
+}
+
 #[tokio::test]
 async fn plain_http_is_redirected_keeping_host_path_and_query() {
     let response = call(
@@ -45,12 +48,17 @@ async fn plain_http_is_redirected_keeping_host_path_and_query() {
 }
 
 #[tokio::test]
-async fn default_ports_are_dropped_and_others_kept() {
+async fn ports_are_normalised_as_starlette_does() {
     for (host, location) in [
         ("example.com:80", "https://example.com/"),
         ("example.com:443", "https://example.com/"),
+        ("Example.COM:80", "https://example.com/"),
         ("example.com:8080", "https://example.com:8080/"),
+        ("testserver:000080", "https://testserver/"),
+        ("testserver:08080", "https://testserver:8080/"),
+        ("testserver:", "https://testserver/"),
         ("[::1]:80", "https://[::1]/"),
+        ("[::1]:8443", "https://[::1]:8443/"),
     ] {
         let response = call(&DEFAULT, get("/", Some(host)).body(Body::empty()).unwrap()).await;
         assert_eq!(response.headers()[LOCATION], location, "{host}");
@@ -69,50 +77,59 @@ async fn websocket_upgrades_go_to_wss() {
 }
 
 #[tokio::test]
-async fn https_uris_pass() {
-    let response = call(
-        &DEFAULT,
-        get("https://example.com/x", None).body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_string(response).await, "inner");
-}
-
-#[tokio::test]
-async fn forwarded_proto_is_ignored_unless_trusted() {
-    let request = || {
-        get("/", Some("example.com"))
-            .header("x-forwarded-proto", "https")
-            .body(Body::empty())
-            .unwrap()
-    };
-    assert_eq!(call(&DEFAULT, request()).await.status(), StatusCode::TEMPORARY_REDIRECT);
-    assert_eq!(call(&BEHIND_PROXY, request()).await.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn trusted_forwarded_proto_http_is_redirected_with_the_configured_status() {
-    for proto in ["http", "http, https", "", "ftp"] {
-        let request = get("/", Some("example.com"))
-            .header("x-forwarded-proto", proto)
-            .body(Body::empty())
-            .unwrap();
-        let response = call(&BEHIND_PROXY, request).await;
-        assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT, "{proto}");
+async fn a_scheme_written_in_the_target_is_not_believed() {
+    for target in ["https://example.com/x", "wss://example.com/x"] {
+        let response = call(&DEFAULT, get(target, None).body(Body::empty()).unwrap()).await;
+        assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT, "{target}");
+        assert_eq!(response.headers()[LOCATION], "https://example.com/x");
     }
+}
+
+#[tokio::test]
+async fn forwarded_proto_is_never_read_here() {
     let request = get("/", Some("example.com"))
-        .header("x-forwarded-proto", "HTTPS , http")
+        .header("x-forwarded-proto", "https")
+        .header("forwarded", "proto=https")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(call(&BEHIND_PROXY, request).await.status(), StatusCode::OK);
+    assert_eq!(call(&DEFAULT, request).await.status(), StatusCode::TEMPORARY_REDIRECT);
 }
 
 #[tokio::test]
-async fn a_malformed_or_missing_host_is_never_echoed() {
-    for host in [Some("example.com:80@evil.com"), Some("evil.com/x"), None] {
-        let response = call(&DEFAULT, get("/", host).body(Body::empty()).unwrap()).await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{host:?}");
+async fn the_scheme_and_host_the_proxy_resolved_decide() {
+    let mut request = get("/x?y=1", Some("internal:8080")).body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(resolved(Scheme::Https, "api.example.com"));
+    let response = call(&PERMANENT, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_string(response).await, "inner");
+
+    let mut request = get("/x?y=1", Some("internal:8080")).body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(resolved(Scheme::Http, "api.example.com"));
+    let response = call(&PERMANENT, request).await;
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(response.headers()[LOCATION], "https://api.example.com/x?y=1");
+}
+
+#[tokio::test]
+async fn a_malformed_missing_or_ambiguous_host_is_never_echoed() {
+    let requests = [
+        get("/", Some("example.com:80@evil.com")),
+        get("/", Some("evil.com/x")),
+        get("/", Some("testserver:65536")),
+        get("/", Some("[:::]")),
+        get("/", None),
+        get("http://example.com/", Some("evil.com")),
+        get("/", Some("example.com")).header(HOST, "evil.com"),
+    ];
+    for request in requests {
+        let request = request.body(Body::empty()).unwrap();
+        let described = format!("{} {:?}", request.uri(), request.headers());
+        let response = call(&DEFAULT, request).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{described}");
         assert!(response.headers().get(LOCATION).is_none());
         assert_eq!(body_string(response).await, "Invalid host header");
     }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use tower_layer::Layer;
 
-use super::{Jwt, JwtPolicy, MIN_SECRET_LEN};
+use super::{Jwt, JwtPolicy, MAX_LEEWAY, MIN_SECRET_LEN};
 use crate::env::MissingEnv;
 
 /// Layer applying [`Jwt`]; see the [module docs](super).
@@ -61,17 +61,22 @@ impl JwtLayer {
         let first = policy.algorithms.first().copied().unwrap_or(Algorithm::HS256);
         let mut validation = Validation::new(first);
         validation.algorithms = policy.algorithms.to_vec();
-        validation.leeway = policy.leeway;
+        // strata refuses more at compile time (S0602); clamping here keeps a
+        // hand-built policy from making jsonwebtoken compute `now - leeway`
+        // below zero.
+        validation.leeway = policy.leeway.min(MAX_LEEWAY);
         validation.validate_exp = true;
         validation.validate_nbf = true;
+        // jsonwebtoken's default stays on: a token that carries an `aud` is
+        // refused unless it names the configured audience, and when none is
+        // configured any `aud` is refused (RFC 7519 §4.1.3: a token meant for
+        // another service of the same issuer is not for us).
+        validation.validate_aud = true;
         // A configured `aud` or `iss` must be present, not merely right when present.
         let mut required = vec!["exp"];
-        match policy.audience {
-            Some(audience) => {
-                validation.set_audience(&[audience]);
-                required.push("aud");
-            }
-            None => validation.validate_aud = false,
+        if let Some(audience) = policy.audience {
+            validation.set_audience(&[audience]);
+            required.push("aud");
         }
         if let Some(issuer) = policy.issuer {
             validation.set_issuer(&[issuer]);

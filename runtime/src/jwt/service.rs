@@ -2,7 +2,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use tower_service::Service;
 
 use super::{Claims, JwtLayer, ResponseFuture};
@@ -29,7 +29,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        if request.method() == Method::OPTIONS || self.layer.policy.public_paths.matches(request.uri().path()) {
+        // No method is exempt: a handler registered with `any()`, a fallback or
+        // `route_service` answers OPTIONS too. Real CORS preflights never get
+        // here, because `cors` (which must wrap auth) answers them itself.
+        if self.layer.policy.public_paths.matches(request.uri().path()) {
             return ResponseFuture::inner(self.inner.call(request));
         }
         let Some(token) = bearer_token(&request) else {

@@ -214,11 +214,54 @@ async fn audience_issuer_and_leeway() {
 }
 
 #[tokio::test]
-async fn options_and_public_paths_pass_without_claims() {
-    let response = call(hs_layer(&HS), Method::OPTIONS, "/private", None).await;
-    assert_eq!(body_string(response).await, "no claims");
+async fn without_an_audience_configured_a_token_carrying_aud_is_refused() {
+    let plain = hs(json!({"sub": "ann", "exp": now() + 60}));
+    let response = call(hs_layer(&HS), Method::GET, "/", Some(&format!("Bearer {plain}"))).await;
+    assert_eq!(body_string(response).await, "ann");
+    for aud in [
+        json!("other-service"),
+        json!(["other-service"]),
+        json!("api"),
+        json!([]),
+    ] {
+        let token = hs(json!({"sub": "ann", "exp": now() + 60, "aud": aud}));
+        let response = call(hs_layer(&HS), Method::GET, "/", Some(&format!("Bearer {token}"))).await;
+        assert_refused(response, "Invalid token").await;
+    }
+    // With the audience configured, an array naming it passes.
+    let token = hs(json!({"sub": "ann", "exp": now() + 60, "aud": ["other", "api"], "iss": "https://issuer.example"}));
+    let response = call(hs_layer(&AUDIENCE), Method::GET, "/", Some(&format!("Bearer {token}"))).await;
+    assert_eq!(body_string(response).await, "ann");
+}
+
+#[tokio::test]
+async fn a_huge_leeway_is_clamped_to_five_minutes_and_never_underflows() {
+    static HUGE: JwtPolicy = JwtPolicy { leeway: u64::MAX, ..HS };
+    let within = hs(json!({"sub": "ann", "exp": now() - 200}));
+    let response = call(hs_layer(&HUGE), Method::GET, "/", Some(&format!("Bearer {within}"))).await;
+    assert_eq!(body_string(response).await, "ann");
+    for claims in [
+        json!({"sub": "ann", "exp": now() - 400}),
+        json!({"sub": "ann", "exp": now() + 60, "nbf": now() + 400}),
+        json!({"sub": "ann", "exp": 0}),
+        json!({"sub": "ann", "exp": u64::MAX, "nbf": u64::MAX}),
+    ] {
+        let token = hs(claims);
+        let response = call(hs_layer(&HUGE), Method::GET, "/", Some(&format!("Bearer {token}"))).await;
+        assert_refused(response, "Invalid token").await;
+    }
+}
+
+#[tokio::test]
+async fn only_public_paths_pass_without_claims() {
     let response = call(hs_layer(&HS), Method::GET, "/health/", None).await;
     assert_eq!(body_string(response).await, "no claims");
+    let response = call(hs_layer(&HS), Method::OPTIONS, "/health", None).await;
+    assert_eq!(body_string(response).await, "no claims");
+    // No method is exempt.
+    for method in [Method::OPTIONS, Method::HEAD, Method::from_bytes(b"PURGE").unwrap()] {
+        assert_refused(call(hs_layer(&HS), method, "/private", None).await, "Missing token").await;
+    }
 }
 
 #[test]

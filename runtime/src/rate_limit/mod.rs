@@ -18,19 +18,25 @@
 //!
 //! Who a client is (`key`):
 //!
-//! - `client_ip` (default): the peer address from axum's
-//!   `ConnectInfo<SocketAddr>` (serve with
-//!   `into_make_service_with_connect_info::<SocketAddr>()`). Without it the
-//!   request fails loudly — `500`, `{"detail":"Internal server error"}`, and
-//!   an error log saying why — never one bucket shared by everyone.
-//!   `X-Forwarded-For` is believed only when the peer is in
-//!   `trusted_proxies`: the client is then the right-most address that is
-//!   not a trusted proxy (the one our own proxy saw). From anyone else the
-//!   header is ignored, so a client cannot pick its own bucket. IPv6 clients
-//!   are keyed by their /64 network, which one subscriber usually owns whole.
-//! - `header:<name>`: the header's value (hashed: an API key never reaches
-//!   Redis or memory in clear); requests without it are keyed by client IP.
+//! - `client_ip` (default): the client's address as a `proxy` layer outside
+//!   resolved it ([`ClientInfo`](crate::ClientInfo)), else the peer address
+//!   from axum's `ConnectInfo<SocketAddr>` (serve with
+//!   `into_make_service_with_connect_info::<SocketAddr>()`, or
+//!   `MockConnectInfo` in tests). Without either the request fails loudly —
+//!   `500`, `{"detail":"Internal server error"}`, and an error log saying
+//!   why — never one bucket shared by everyone. `X-Forwarded-For` is never
+//!   read here: only `proxy` decides whom to believe. IPv6 clients are
+//!   keyed by their /64 network, which one subscriber usually owns whole.
+//! - `api_key`: the API key the `api_key` layer outside has verified
+//!   (hashed: a key never reaches memory or Redis in clear, nor a log).
+//! - `jwt:<claim>`: that claim of the token the `jwt` layer outside has
+//!   verified (`jwt:sub`: one bucket per user).
 //!
+//! An identity key sits just inside its auth layer, which strata enforces:
+//! by then an unknown or forged identity has already been refused, so a
+//! client cannot buy a new bucket with a new key. Requests the auth layer
+//! lets through unverified (its public paths) are keyed by address.
+
 //! Backends:
 //!
 //! - `memory` (default): per process, in 64 locked shards of a `HashMap`
@@ -67,9 +73,9 @@ use bytes::Bytes;
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
-pub use key::Cidr;
 pub use service::{RateLimit, RateLimitLayer, ResponseFuture};
 
+use crate::api_key::ApiKeyPolicy;
 use crate::paths::PathList;
 use crate::response::{APPLICATION_JSON, fixed};
 
@@ -81,10 +87,12 @@ pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelim
 /// Who a client is.
 #[derive(Debug)]
 pub enum KeySource {
-    /// The peer address, or the forwarded one from a trusted proxy.
+    /// The client's address: the one `proxy` resolved, else the peer's.
     ClientIp,
-    /// A header's value; client IP when absent.
-    Header(HeaderName),
+    /// The API key the `api_key` layer with this policy verified.
+    ApiKey(&'static ApiKeyPolicy),
+    /// This claim of the JWT the `jwt` layer verified.
+    JwtClaim(&'static str),
 }
 
 /// What the Redis backend does when Redis cannot answer.
@@ -102,7 +110,6 @@ pub struct RateLimitPolicy {
     /// The window.
     pub per: Duration,
     pub key: KeySource,
-    pub trusted_proxies: &'static [Cidr],
     pub exempt_paths: PathList,
     pub on_backend_error: OnBackendError,
     /// The most clients the memory backend tracks.
@@ -149,7 +156,8 @@ fn no_client_address<B: From<Bytes>>() -> Response<B> {
     tracing::error!(
         target: "strata::rate_limit",
         "rate_limit keys by client IP but the request has no peer address: serve the app with \
-         `into_make_service_with_connect_info::<SocketAddr>()`"
+         `into_make_service_with_connect_info::<SocketAddr>()`, or wrap it in axum's \
+         `MockConnectInfo` layer in tests"
     );
     fixed(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,21 +8,17 @@ use http::{HeaderName, HeaderValue, Request, StatusCode};
 use tower::ServiceExt;
 use tower_layer::Layer;
 
-use super::{Cidr, KeySource, OnBackendError, RateLimitLayer, RateLimitPolicy};
+use super::{KeySource, OnBackendError, RateLimitLayer, RateLimitPolicy};
+use crate::Claims;
+use crate::api_key::ApiKeyPolicy;
 use crate::paths::PathList;
+use crate::proxy::{ClientInfo, Scheme};
 use crate::test_util::{body_string, ok_service};
-
-/// 10.0.0.0/8, mapped.
-const TEN: Cidr = Cidr {
-    bytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0],
-    prefix: 104,
-};
 
 static POLICY: RateLimitPolicy = RateLimitPolicy {
     requests: 3,
     per: Duration::from_secs(60),
     key: KeySource::ClientIp,
-    trusted_proxies: &[TEN],
     exempt_paths: PathList {
         exact: &["/health"],
         subtrees: &[],
@@ -32,11 +28,28 @@ static POLICY: RateLimitPolicy = RateLimitPolicy {
     limit_header: HeaderValue::from_static("3"),
 };
 
-static BY_HEADER: RateLimitPolicy = RateLimitPolicy {
+static API_KEY: ApiKeyPolicy = ApiKeyPolicy {
+    header: HeaderName::from_static("x-api-key"),
+    public_paths: PathList {
+        exact: &["/public"],
+        subtrees: &[],
+    },
+};
+
+static BY_API_KEY: RateLimitPolicy = RateLimitPolicy {
     requests: 3,
     per: Duration::from_secs(60),
-    key: KeySource::Header(HeaderName::from_static("x-api-key")),
-    trusted_proxies: &[],
+    key: KeySource::ApiKey(&API_KEY),
+    exempt_paths: PathList::EMPTY,
+    on_backend_error: OnBackendError::Allow,
+    max_keys: 1000,
+    limit_header: HeaderValue::from_static("3"),
+};
+
+static BY_SUBJECT: RateLimitPolicy = RateLimitPolicy {
+    requests: 3,
+    per: Duration::from_secs(60),
+    key: KeySource::JwtClaim("sub"),
     exempt_paths: PathList::EMPTY,
     on_backend_error: OnBackendError::Allow,
     max_keys: 1000,
@@ -100,13 +113,13 @@ async fn exempt_paths_are_not_counted() {
 }
 
 #[tokio::test]
-async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+async fn forwarded_for_is_never_read_here() {
     let layer = RateLimitLayer::new(&POLICY);
-    // The attacker rotates X-Forwarded-For; its own address is what counts.
+    // Rotating X-Forwarded-For buys nothing: only `proxy` may believe it.
     let requests = (0..4)
         .map(|i| {
             request(
-                Some("203.0.113.9:1"),
+                Some("127.0.0.1:1"),
                 "/",
                 &[("x-forwarded-for", &format!("198.51.100.{i}"))],
             )
@@ -116,12 +129,16 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
 }
 
 #[tokio::test]
-async fn forwarded_for_from_a_trusted_proxy_names_the_client() {
+async fn the_address_the_proxy_resolved_is_the_client() {
     let layer = RateLimitLayer::new(&POLICY);
     let from = |client: &str| {
-        // The client put a fake first entry; the proxies appended the truth.
-        let chain = format!("6.6.6.6, {client}, 10.0.0.7");
-        request(Some("10.0.0.1:1"), "/", &[("x-forwarded-for", &chain)])
+        let mut request = request(Some("10.0.0.1:1"), "/", &[]);
+        request.extensions_mut().insert(ClientInfo {
+            ip: Some(client.parse().unwrap()),
+            scheme: Scheme::Https,
+            host: None,
+        });
+        request
     };
     let requests = vec![
         from("198.51.100.1"),
@@ -145,12 +162,61 @@ async fn without_connect_info_the_request_fails_loudly() {
 }
 
 #[tokio::test]
-async fn header_keys_separate_clients_and_fall_back_to_the_ip() {
-    let layer = RateLimitLayer::new(&BY_HEADER);
+async fn verified_api_keys_get_a_bucket_each_and_public_paths_fall_back_to_the_address() {
+    let layer = RateLimitLayer::new(&BY_API_KEY);
     let with = |key: &str| request(Some("1.2.3.4:1"), "/", &[("x-api-key", key)]);
     let requests = vec![with("a"), with("a"), with("a"), with("a"), with("b")];
     assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429, 200]);
-    let requests = (0..4).map(|_| request(Some("1.2.3.4:1"), "/", &[])).collect();
+    // On a public path the header was not verified: a new value is no new bucket.
+    let requests = (0..4)
+        .map(|i| request(Some("5.6.7.8:1"), "/public", &[("x-api-key", &format!("k{i}"))]))
+        .collect();
     assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429]);
     assert_eq!(layer.tracked_clients(), 3);
+}
+
+#[tokio::test]
+async fn jwt_claims_key_each_subject() {
+    let layer = RateLimitLayer::new(&BY_SUBJECT);
+    let as_subject = |subject: serde_json::Value| {
+        let mut request = request(Some("1.2.3.4:1"), "/", &[]);
+        request
+            .extensions_mut()
+            .insert(Claims::new(serde_json::json!({ "sub": subject })));
+        request
+    };
+    let ann = || as_subject("ann".into());
+    let requests = vec![
+        ann(),
+        ann(),
+        ann(),
+        ann(),
+        as_subject("bob".into()),
+        as_subject(7.into()),
+    ];
+    assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429, 200, 200]);
+    // No verified token (a public path): the address, shared with nobody else.
+    let requests = (0..4).map(|_| request(Some("9.9.9.9:1"), "/", &[])).collect();
+    assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429]);
+}
+
+#[tokio::test]
+async fn mock_connect_info_is_a_peer_too() {
+    let layer = RateLimitLayer::new(&POLICY);
+    let mock = |peer: &str| {
+        let mut request = request(None, "/", &[]);
+        let address: SocketAddr = peer.parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::connect_info::MockConnectInfo(address));
+        request
+    };
+    let requests = vec![
+        mock("1.2.3.4:1"),
+        mock("1.2.3.4:2"),
+        mock("1.2.3.4:3"),
+        mock("1.2.3.4:4"),
+        mock("5.6.7.8:1"),
+    ];
+    assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429, 200]);
 }

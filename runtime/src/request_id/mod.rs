@@ -8,7 +8,10 @@
 //! lowercase).
 //!
 //! What handlers see: [`RequestId`] in the request extensions and as an axum
-//! extractor.
+//! extractor, and the same ID in the request header: an invalid incoming
+//! value (or a second copy of the header) is replaced there too, so a
+//! handler that reads the header or forwards it to another service sees the
+//! ID the logs and the response carry.
 
 mod extract;
 mod future;

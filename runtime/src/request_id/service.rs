@@ -37,6 +37,13 @@ where
             .get(&self.header)
             .and_then(RequestId::from_incoming)
             .unwrap_or_else(RequestId::generate);
+        // The request header is rewritten too (replacing every value the
+        // client sent), so a handler reading the header, or forwarding it
+        // on an outgoing call, sees the ID the logs and the response carry,
+        // never an attacker's 10 kB or control characters.
+        request
+            .headers_mut()
+            .insert(self.header.clone(), id.header_value().clone());
         request.extensions_mut().insert(id.clone());
         ResponseFuture::new(self.inner.call(request), self.header.clone(), id)
     }

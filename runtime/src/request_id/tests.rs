@@ -11,33 +11,51 @@ use crate::test_util::body_string;
 
 const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Echoes the `RequestId` extension as the body and tries to overwrite the
-/// header, which the middleware must replace.
+/// Echoes the `RequestId` extension as the body, every request header value
+/// it saw in `x-seen`, and tries to overwrite the response header, which the
+/// middleware must replace.
 async fn echo_id(request: Request<Body>) -> Result<Response<Body>, Infallible> {
     let id = request
         .extensions()
         .get::<RequestId>()
         .map(ToString::to_string)
         .unwrap_or_default();
+    let seen: Vec<&str> = request
+        .headers()
+        .get_all(HEADER)
+        .iter()
+        .map(|v| v.to_str().unwrap_or("<not ascii>"))
+        .collect();
+    let seen = HeaderValue::from_str(&seen.join(" | ")).expect("visible ASCII");
     let mut response = Response::new(Body::from(id));
+    response.headers_mut().insert("x-seen", seen);
     response
         .headers_mut()
         .insert(HEADER, HeaderValue::from_static("set-by-handler"));
     Ok(response)
 }
 
+/// The response's ID header and the extension the handler saw; asserts the
+/// handler saw exactly that ID in the request header too.
 async fn run(incoming: Option<&[u8]>) -> (String, String) {
+    run_all(incoming.as_slice()).await
+}
+
+async fn run_all(incoming: &[&[u8]]) -> (String, String) {
     let mut request = Request::new(Body::empty());
-    if let Some(incoming) = incoming {
+    for value in incoming {
         request
             .headers_mut()
-            .insert(HEADER, HeaderValue::from_bytes(incoming).expect("valid test header"));
+            .append(HEADER, HeaderValue::from_bytes(value).expect("valid test header"));
     }
     let service = RequestIdLayer::new(HEADER).layer(service_fn(echo_id));
     let response = service.oneshot(request).await.expect("infallible");
     let header = response.headers()[HEADER].to_str().expect("ascii").to_owned();
     assert_eq!(response.headers().get_all(HEADER).iter().count(), 1);
-    (header, body_string(response).await)
+    let seen_by_handler = response.headers()["x-seen"].to_str().expect("ascii").to_owned();
+    let extension = body_string(response).await;
+    assert_eq!(seen_by_handler, extension, "the request header is the extension's ID");
+    (header, extension)
 }
 
 fn is_uuid_v4(text: &str) -> bool {
@@ -78,6 +96,15 @@ async fn invalid_incoming_ids_are_replaced() {
         assert!(is_uuid_v4(&header), "{bad:?} gave {header}");
         assert_eq!(header, seen);
     }
+}
+
+#[tokio::test]
+async fn a_second_copy_of_the_header_is_dropped_from_the_request() {
+    let (header, seen) = run_all(&[b"first-id", b"second-id"]).await;
+    assert_eq!((header.as_str(), seen.as_str()), ("first-id", "first-id"));
+    let (header, seen) = run_all(&[b"bad id", b"second-id"]).await;
+    assert!(is_uuid_v4(&header), "{header}");
+    assert_eq!(header, seen);
 }
 
 #[tokio::test]

@@ -4,13 +4,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
 use hmac::{Hmac, Mac};
-use http::header::COOKIE;
-use http::{HeaderMap, HeaderValue};
+use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use super::{SameSite, SessionPolicy};
+use crate::response::{APPLICATION_JSON, fixed};
 
 /// The largest cookie browsers keep (RFC 6265 §6.1 minimums).
 pub(crate) const MAX_COOKIE_LEN: usize = 4096;
@@ -62,23 +64,48 @@ impl Signer {
         Some(data)
     }
 
-    /// The cookie-store value: the data and its expiry, signed.
-    pub(crate) fn seal(&self, name: &str, data: &Map<String, Value>, expires: u64) -> Option<String> {
+    /// The cookie-store value: the data, when it was issued and when it
+    /// expires (Unix seconds), signed. `None` only if the data is not JSON.
+    pub(crate) fn seal(&self, name: &str, data: &Map<String, Value>, issued: u64, expires: u64) -> Option<String> {
         let json = serde_json::to_vec(data).ok()?;
-        let payload = format!("{}.{expires}", URL_SAFE_NO_PAD.encode(json));
+        let payload = format!("{}.{issued}.{expires}", URL_SAFE_NO_PAD.encode(json));
         Some(self.sign(name, &payload))
     }
 
-    /// The data of a cookie-store value, or `None` when tampered, expired or malformed.
-    pub(crate) fn open(&self, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
+    /// The data of a cookie-store value and when it was issued, or `None`
+    /// when tampered, expired or malformed. A value from before the issue
+    /// time was signed in (`data.expires`) counts as issued at 0, so it is
+    /// renewed on its next response rather than dropped.
+    pub(crate) fn open(&self, name: &str, value: &str, now: u64) -> Option<Opened> {
         let payload = self.verify(name, value)?;
-        let (data, expires) = payload.rsplit_once('.')?;
+        let (rest, expires) = payload.rsplit_once('.')?;
+        let (data, issued) = match rest.rsplit_once('.') {
+            Some((data, issued)) => (data, issued.parse::<u64>().ok()?),
+            None => (rest, 0),
+        };
         if expires.parse::<u64>().ok()? <= now {
             return None;
         }
         let json = URL_SAFE_NO_PAD.decode(data).ok()?;
-        serde_json::from_slice(&json).ok()
+        let data = serde_json::from_slice(&json).ok()?;
+        Some(Opened { data, issued })
     }
+}
+
+/// What a valid cookie-store cookie holds.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) data: Map<String, Value>,
+    /// When the cookie was issued, Unix seconds.
+    pub(crate) issued: u64,
+}
+
+/// Rolling expiry without a cookie on every response: an unchanged session
+/// is re-issued (a new `Max-Age`, a new Redis TTL) once more than half of
+/// `max_age` has passed since its cookie was issued. A clock that went
+/// backwards counts as no time passed.
+pub(crate) fn due_for_renewal(issued: u64, now: u64, max_age: u64) -> bool {
+    now.saturating_sub(issued).saturating_mul(2) > max_age
 }
 
 /// Every value of the cookie `name` the request sent, in order.
@@ -94,8 +121,17 @@ pub(crate) fn request_cookies<'h>(headers: &'h HeaderMap, name: &'h str) -> impl
         })
 }
 
+/// Why the session cookie could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CookieError {
+    /// Larger than browsers keep (4096 bytes): they would drop it silently.
+    TooLarge(usize),
+    /// Not a valid header value, or data that is not JSON.
+    Unsendable,
+}
+
 /// The `Set-Cookie` value that stores `value`, or clears the cookie when `None`.
-pub(crate) fn set_cookie(policy: &SessionPolicy, value: Option<&str>) -> Option<HeaderValue> {
+pub(crate) fn set_cookie(policy: &SessionPolicy, value: Option<&str>) -> Result<HeaderValue, CookieError> {
     let mut header = match value {
         Some(value) => format!(
             "{}={value}; Path={}; Max-Age={}",
@@ -120,12 +156,108 @@ pub(crate) fn set_cookie(policy: &SessionPolicy, value: Option<&str>) -> Option<
         header.push_str("; Secure");
     }
     if header.len() > MAX_COOKIE_LEN {
-        tracing::error!(
-            target: "strata::session",
-            size = header.len(),
-            "session too large for a cookie (4096 bytes); it was not saved"
-        );
-        return None;
+        return Err(CookieError::TooLarge(header.len()));
     }
-    HeaderValue::try_from(header).ok()
+    HeaderValue::try_from(header).map_err(|_| CookieError::Unsendable)
+}
+
+/// A response for this client only. A response that sets the session
+/// cookie gets `Cache-Control: private` and `Vary: Cookie`, so no shared
+/// cache stores it and replays one user's cookie to another; a response
+/// that merely read the session gets `Vary: Cookie` (Django's rule), so a
+/// cache never serves one user's page for another user's cookie.
+pub(crate) fn finish_response<B>(response: &mut Response<B>, set_cookie: Option<HeaderValue>, accessed: bool) {
+    let headers = response.headers_mut();
+    let sets_cookie = set_cookie.is_some();
+    if let Some(value) = set_cookie {
+        headers.append(SET_COOKIE, value);
+        make_private(headers);
+    }
+    if sets_cookie || accessed {
+        vary_on_cookie(headers);
+    }
+}
+
+/// `Cache-Control` for a response that sets a cookie:
+///
+/// - none → `private`;
+/// - the app said `no-store` or `private` → kept as written (already never
+///   stored by a shared cache);
+/// - anything else (`public, max-age=600`, `s-maxage=60`, `no-cache`, ...)
+///   → `private` followed by the app's directives minus `public` and
+///   `s-maxage`, which address shared caches only. The browser may still
+///   cache the response for its `max-age`; no proxy or CDN may.
+///
+/// A value that is not visible ASCII cannot be read, so cannot be shown to
+/// be private: it is replaced by `private`.
+fn make_private(headers: &mut HeaderMap) {
+    let mut kept = Vec::new();
+    let mut readable = true;
+    for value in headers.get_all(CACHE_CONTROL) {
+        match value.to_str() {
+            Ok(text) => kept.extend(text.split(',').map(str::trim).filter(|d| !d.is_empty())),
+            Err(_) => readable = false,
+        }
+    }
+    let name = |directive: &str| {
+        directive
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if readable && kept.iter().any(|d| matches!(name(d).as_str(), "no-store" | "private")) {
+        return;
+    }
+    let mut value = String::from("private");
+    if readable {
+        for directive in kept
+            .iter()
+            .filter(|d| !matches!(name(d).as_str(), "public" | "s-maxage"))
+        {
+            value.push_str(", ");
+            value.push_str(directive);
+        }
+    }
+    let value = HeaderValue::try_from(value).unwrap_or(HeaderValue::from_static("private"));
+    headers.insert(CACHE_CONTROL, value);
+}
+
+/// Appends `Vary: Cookie` unless the response already varies on it (or on `*`).
+fn vary_on_cookie(headers: &mut HeaderMap) {
+    let covered = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|token| token.trim() == "*" || token.trim().eq_ignore_ascii_case("cookie"));
+    if !covered {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+/// The answer when the cookie cannot be sent: a logged 500, never a
+/// response that silently loses the session. The log names the cookie and
+/// the size, never the value.
+pub(crate) fn cookie_failure<B: From<Bytes>>(policy: &SessionPolicy, error: CookieError) -> Response<B> {
+    match error {
+        CookieError::TooLarge(size) => tracing::error!(
+            target: "strata::session",
+            cookie = policy.cookie,
+            size,
+            limit = MAX_COOKIE_LEN,
+            "the session cookie is larger than browsers keep (4096 bytes); answering 500 instead of losing the session. Keep less in the session, or use store = \"redis\""
+        ),
+        CookieError::Unsendable => tracing::error!(
+            target: "strata::session",
+            cookie = policy.cookie,
+            "the session cookie is not a valid header value; answering 500 instead of losing the session"
+        ),
+    }
+    fixed(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        APPLICATION_JSON,
+        r#"{"detail":"Internal server error"}"#,
+    )
 }

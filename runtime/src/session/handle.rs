@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 /// The session of the current request: cheap to clone, every clone the same
 /// session. Found in the request extensions and as an axum extractor.
 ///
-/// Changes are saved when the response leaves the `session` layer.
+/// Changes are saved when the response leaves the `session` layer; the
+/// cookie is sent only when something changed (see the [module docs](super)).
 #[derive(Clone, Debug, Default)]
 pub struct Session {
     state: Arc<Mutex<State>>,
@@ -22,6 +23,8 @@ pub struct Session {
 pub(crate) struct State {
     pub(crate) data: Map<String, Value>,
     pub(crate) changed: bool,
+    /// Read or written by anyone: the response then depends on the cookie.
+    pub(crate) accessed: bool,
     /// Ask for a new session ID (Redis store) when saving.
     pub(crate) renew: bool,
 }
@@ -39,11 +42,14 @@ impl Session {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked while holding the lock leaves consistent
         // JSON behind: every write is a single map operation.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.accessed = true;
+        state
     }
 
     pub(crate) fn take_state(&self) -> State {
-        std::mem::take(&mut *self.lock())
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut *state)
     }
 
     /// The value under `key`, converted to `T`; `None` when absent or of another shape.

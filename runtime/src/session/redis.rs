@@ -8,14 +8,13 @@ use std::task::{Context, Poll, ready};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use http::header::SET_COOKIE;
 use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use serde_json::{Map, Value};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::cookie::{Signer, request_cookies, set_cookie};
+use super::cookie::{Signer, cookie_failure, due_for_renewal, finish_response, now, request_cookies, set_cookie};
 use super::handle::State;
 use super::layer::signer;
 use super::{Session, SessionPolicy};
@@ -71,6 +70,21 @@ fn redis_key(id: &str) -> String {
     format!("strata:session:{id}")
 }
 
+/// The signed cookie value: the session ID and when the cookie was issued.
+fn cookie_value(signer: &Signer, name: &str, id: &str, issued: u64) -> String {
+    signer.sign(name, &format!("{id}.{issued}"))
+}
+
+/// The ID and issue time of a verified cookie value. IDs are base64url, so
+/// never contain `.`; a value from before the issue time was signed in
+/// counts as issued at 0 and is renewed on its next response.
+fn parse_cookie_value(verified: &str) -> Option<(String, u64)> {
+    match verified.split_once('.') {
+        Some((id, issued)) => Some((id.to_owned(), issued.parse().ok()?)),
+        None => Some((verified.to_owned(), 0)),
+    }
+}
+
 /// A fresh session ID: 256 bits from the operating system's CSPRNG (via two UUID v4s' randomness).
 fn new_id() -> String {
     let mut bytes = [0u8; 32];
@@ -106,10 +120,12 @@ where
         let name = layer.policy.cookie;
         let mut had_cookie = false;
         let mut id = None;
+        let mut issued = 0;
         for value in request_cookies(request.headers(), name) {
             had_cookie = true;
-            if let Some(verified) = layer.signer.verify(name, value) {
-                id = Some(verified.to_owned());
+            if let Some((verified, at)) = layer.signer.verify(name, value).and_then(parse_cookie_value) {
+                id = Some(verified);
+                issued = at;
                 break;
             }
         }
@@ -124,6 +140,7 @@ where
                 inner: Some(inner),
             },
             id,
+            issued,
             had_cookie,
             loaded: false,
             session: Session::default(),
@@ -148,7 +165,9 @@ fn load(backend: Arc<RedisBackend>, id: String) -> BackendFuture<Option<Map<Stri
 
 /// What the response's `Set-Cookie` becomes after saving.
 enum CookieAction {
+    /// No cookie: nothing changed, or nothing to clear.
     Keep,
+    /// A cookie for this session ID, issued now.
     Set(String),
     Clear,
 }
@@ -158,6 +177,8 @@ struct Save {
     max_age: u64,
     /// The ID of a session that exists in Redis.
     stored_id: Option<String>,
+    /// When the request's cookie was issued.
+    issued: u64,
     state: State,
     had_cookie: bool,
 }
@@ -168,9 +189,14 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
             backend,
             max_age,
             stored_id,
+            issued,
             state,
             had_cookie,
         } = save;
+        if !state.data.is_empty() && !state.changed && stored_id.is_some() && !due_for_renewal(issued, now(), max_age) {
+            // Unchanged and recently issued: no cookie, no round trip.
+            return Ok(CookieAction::Keep);
+        }
         let mut connection = backend.connection()?;
         if state.data.is_empty() {
             if let Some(id) = &stored_id {
@@ -184,7 +210,8 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
         }
         match stored_id {
             Some(id) if !state.changed => {
-                // Rolling expiry, as the cookie store.
+                // Rolling expiry, as the cookie store: more than half of
+                // `max_age` has passed since the cookie was issued.
                 bounded(
                     redis::cmd("EXPIRE")
                         .arg(redis_key(&id))
@@ -230,6 +257,7 @@ pin_project! {
         #[pin]
         state: Stage<S, ReqBody, ResBody>,
         id: Option<String>,
+        issued: u64,
         had_cookie: bool,
         loaded: bool,
         session: Session,
@@ -255,6 +283,7 @@ pin_project! {
         Saving {
             save: BackendFuture<CookieAction>,
             response: Option<Response<ResBody>>,
+            accessed: bool,
         },
     }
 }
@@ -289,19 +318,27 @@ where
                 }
                 StageProj::Calling { future } => {
                     let response = ready!(future.poll(cx))?;
+                    let state = this.session.take_state();
+                    let accessed = state.accessed;
                     let save = save(Save {
                         backend: this.layer.backend.clone(),
                         max_age: this.layer.policy.max_age,
                         stored_id: this.id.take().filter(|_| *this.loaded),
-                        state: this.session.take_state(),
+                        issued: *this.issued,
+                        state,
                         had_cookie: *this.had_cookie,
                     });
                     this.state.set(Stage::Saving {
                         save,
                         response: Some(response),
+                        accessed,
                     });
                 }
-                StageProj::Saving { save, response } => {
+                StageProj::Saving {
+                    save,
+                    response,
+                    accessed,
+                } => {
                     let action = ready!(save.as_mut().poll(cx));
                     let Some(mut response) = response.take() else {
                         panic!("strata session future polled after completion");
@@ -310,13 +347,15 @@ where
                     let header = match action {
                         Err(error) => return Poll::Ready(Ok(unavailable(&error))),
                         Ok(CookieAction::Keep) => None,
-                        Ok(CookieAction::Clear) => set_cookie(policy, None),
+                        Ok(CookieAction::Clear) => Some(set_cookie(policy, None)),
                         Ok(CookieAction::Set(id)) => {
-                            set_cookie(policy, Some(&this.layer.signer.sign(policy.cookie, &id)))
+                            let value = cookie_value(&this.layer.signer, policy.cookie, &id, now());
+                            Some(set_cookie(policy, Some(&value)))
                         }
                     };
-                    if let Some(header) = header {
-                        response.headers_mut().append(SET_COOKIE, header);
+                    match header.transpose() {
+                        Ok(header) => finish_response(&mut response, header, *accessed),
+                        Err(error) => return Poll::Ready(Ok(cookie_failure(policy, error))),
                     }
                     return Poll::Ready(Ok(response));
                 }

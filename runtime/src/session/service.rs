@@ -2,12 +2,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::header::SET_COOKIE;
+use bytes::Bytes;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::cookie::{now, request_cookies, set_cookie};
+use super::cookie::{CookieError, cookie_failure, due_for_renewal, finish_response, now, request_cookies, set_cookie};
 use super::{Session, SessionLayer};
 
 /// Middleware giving every request a [`Session`] kept in a signed cookie;
@@ -21,6 +21,7 @@ pub struct SessionService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: From<Bytes>,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -34,20 +35,22 @@ where
         let policy = self.layer.policy;
         let now = now();
         let mut had_cookie = false;
-        let mut data = None;
+        let mut opened = None;
         for value in request_cookies(request.headers(), policy.cookie) {
             had_cookie = true;
-            data = self.layer.signer.open(policy.cookie, value, now);
-            if data.is_some() {
+            opened = self.layer.signer.open(policy.cookie, value, now);
+            if opened.is_some() {
                 break;
             }
         }
-        let session = Session::with_data(data.unwrap_or_default());
+        let issued = opened.as_ref().map(|o| o.issued);
+        let session = Session::with_data(opened.map(|o| o.data).unwrap_or_default());
         request.extensions_mut().insert(session.clone());
         ResponseFuture {
             inner: self.inner.call(request),
             session,
             had_cookie,
+            issued,
             layer: self.layer.clone(),
         }
     }
@@ -61,6 +64,8 @@ pin_project! {
         inner: F,
         session: Session,
         had_cookie: bool,
+        // When the request's valid cookie was issued.
+        issued: Option<u64>,
         layer: SessionLayer,
     }
 }
@@ -68,6 +73,7 @@ pin_project! {
 impl<F, B, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<B>, E>>,
+    B: From<Bytes>,
 {
     type Output = Result<Response<B>, E>;
 
@@ -76,19 +82,24 @@ where
         let mut response = ready!(this.inner.poll(cx))?;
         let state = this.session.take_state();
         let policy = this.layer.policy;
-        let header = if state.data.is_empty() {
+        let now = now();
+        let cookie = if state.data.is_empty() {
             // Clear a cookie the client holds (valid or not) once the session is empty.
-            (*this.had_cookie).then(|| set_cookie(policy, None)).flatten()
+            this.had_cookie.then(|| set_cookie(policy, None))
+        } else if state.changed
+            || this
+                .issued
+                .is_none_or(|issued| due_for_renewal(issued, now, policy.max_age))
+        {
+            let expires = now.saturating_add(policy.max_age);
+            let sealed = this.layer.signer.seal(policy.cookie, &state.data, now, expires);
+            Some(sealed.map_or(Err(CookieError::Unsendable), |value| set_cookie(policy, Some(&value))))
         } else {
-            // Rolling expiry: every response renews the cookie.
-            let expires = now().saturating_add(policy.max_age);
-            this.layer
-                .signer
-                .seal(policy.cookie, &state.data, expires)
-                .and_then(|value| set_cookie(policy, Some(&value)))
+            None
         };
-        if let Some(header) = header {
-            response.headers_mut().append(SET_COOKIE, header);
+        match cookie.transpose() {
+            Ok(cookie) => finish_response(&mut response, cookie, state.accessed),
+            Err(error) => return Poll::Ready(Ok(cookie_failure(policy, error))),
         }
         Poll::Ready(Ok(response))
     }

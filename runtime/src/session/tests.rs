@@ -83,7 +83,49 @@ async fn a_session_round_trips_through_the_signed_cookie_with_its_attributes() {
     let cookie = cookie_pair(&response);
     assert_eq!(body_string(response).await, "ann:1");
     let response = call("/", Some(&cookie)).await;
+    // Read, not changed: no cookie, but the answer depends on it.
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    assert_eq!(header_values(&response, "vary"), ["Cookie"]);
     assert_eq!(body_string(response).await, "ann:1");
+}
+
+#[tokio::test]
+async fn an_unchanged_session_is_reissued_only_past_half_its_max_age() {
+    let ours = Signer::new(SECRET.as_bytes());
+    let mut data = serde_json::Map::new();
+    data.insert("user".into(), "ann".into());
+    let half = POLICY.max_age / 2;
+    // Issued just under half a lifetime ago: no cookie.
+    let recent = ours.seal("session", &data, now() - half + 5, now() + half).unwrap();
+    let response = call("/", Some(&format!("session={recent}"))).await;
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    // Issued more than half a lifetime ago: a fresh cookie with the full max_age.
+    let old = ours.seal("session", &data, now() - half - 5, now() + half).unwrap();
+    let response = call("/", Some(&format!("session={old}"))).await;
+    let set = header_values(&response, "set-cookie");
+    assert_eq!(set.len(), 1);
+    assert!(set[0].contains("; Max-Age=1209600;"), "{}", set[0]);
+    assert_eq!(header_values(&response, "cache-control"), ["private"]);
+    assert_eq!(body_string(response).await, "ann:0");
+    // A value signed before the issue time was part of it is renewed, not dropped.
+    let json = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"user":"ann"}"#);
+    let legacy = ours.sign("session", &format!("{json}.{}", now() + 600));
+    let response = call("/", Some(&format!("session={legacy}"))).await;
+    assert_eq!(header_values(&response, "set-cookie").len(), 1);
+    assert_eq!(body_string(response).await, "ann:0");
+}
+
+#[test]
+fn renewal_is_due_past_half_of_max_age_and_never_underflows() {
+    use super::cookie::due_for_renewal;
+    assert!(!due_for_renewal(1000, 1050, 100));
+    assert!(due_for_renewal(1000, 1051, 100));
+    // Odd max_age: 50 s is under half of 101, 51 s over it.
+    assert!(!due_for_renewal(1000, 1050, 101));
+    assert!(due_for_renewal(1000, 1051, 101));
+    // A clock that went backwards, and absurd values, do not panic.
+    assert!(!due_for_renewal(u64::MAX, 0, 100));
+    assert!(due_for_renewal(0, u64::MAX, u64::MAX - 1));
 }
 
 #[tokio::test]
@@ -105,9 +147,9 @@ async fn tampered_foreign_expired_or_garbage_cookies_are_an_empty_session() {
     let other_key = Signer::new(b"another secret, another secret!!");
     let mut data = serde_json::Map::new();
     data.insert("user".into(), "admin".into());
-    let foreign = other_key.seal("session", &data, now() + 600).unwrap();
+    let foreign = other_key.seal("session", &data, now(), now() + 600).unwrap();
     let ours = Signer::new(SECRET.as_bytes());
-    let expired = ours.seal("session", &data, now() - 1).unwrap();
+    let expired = ours.seal("session", &data, now() - 10, now() - 1).unwrap();
     let renamed = ours.sign("other", "eyJ1c2VyIjoiYWRtaW4ifQ.99999999999");
     for bad in [
         tampered,
@@ -127,7 +169,7 @@ async fn tampered_foreign_expired_or_garbage_cookies_are_an_empty_session() {
         assert_eq!(body_string(response).await, ":0", "{bad}");
     }
     // A valid one signed by us still works.
-    let valid = ours.seal("session", &data, now() + 600).unwrap();
+    let valid = ours.seal("session", &data, now(), now() + 600).unwrap();
     let response = call("/", Some(&format!("session={valid}"))).await;
     assert_eq!(body_string(response).await, "admin:0");
 }
@@ -141,6 +183,89 @@ async fn clearing_the_session_clears_the_cookie() {
         set,
         ["session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax; Secure"]
     );
+}
+
+/// The app's own `Cache-Control` and what a response that sets the cookie
+/// leaves the client with.
+async fn cache_control_after(app_cache_control: &[&str], app_vary: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let app_headers: Vec<String> = app_cache_control.iter().map(|v| v.to_string()).collect();
+    let app_vary = app_vary.map(str::to_owned);
+    let inner = service_fn(move |request: Request<Body>| {
+        let app_headers = app_headers.clone();
+        let app_vary = app_vary.clone();
+        async move {
+            let session = request.extensions().get::<Session>().cloned().unwrap();
+            session.insert("user", "ann").unwrap();
+            let mut response = Response::new(Body::empty());
+            for value in app_headers {
+                response.headers_mut().append("cache-control", value.parse().unwrap());
+            }
+            if let Some(vary) = app_vary {
+                response.headers_mut().append("vary", vary.parse().unwrap());
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    let response = SessionLayer::new(&POLICY, SECRET, "SESSION_SECRET")
+        .unwrap()
+        .layer(inner)
+        .oneshot(Request::builder().uri("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(header_values(&response, "set-cookie").len(), 1);
+    (
+        header_values(&response, "cache-control"),
+        header_values(&response, "vary"),
+    )
+}
+
+#[tokio::test]
+async fn a_response_that_sets_the_cookie_is_private_and_varies_on_cookie() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&[], &["private"]),
+        (&["no-store"], &["no-store"]),
+        (&["private, max-age=60"], &["private, max-age=60"]),
+        (&["Private"], &["Private"]),
+        (
+            &["no-cache, no-store, must-revalidate"],
+            &["no-cache, no-store, must-revalidate"],
+        ),
+        (&["public, max-age=600"], &["private, max-age=600"]),
+        (&["max-age=600, s-maxage=3600"], &["private, max-age=600"]),
+        (&["public", "max-age=600"], &["private, max-age=600"]),
+        (&["no-cache"], &["private, no-cache"]),
+    ];
+    for (app, expected) in cases {
+        let (cache_control, vary) = cache_control_after(app, None).await;
+        assert_eq!(cache_control, *expected, "app sent {app:?}");
+        assert_eq!(vary, ["Cookie"], "app sent {app:?}");
+    }
+    // Vary is appended to the app's, never duplicated.
+    let (_, vary) = cache_control_after(&[], Some("Accept-Encoding")).await;
+    assert_eq!(vary, ["Accept-Encoding", "Cookie"]);
+    let (_, vary) = cache_control_after(&[], Some("accept-encoding, cookie")).await;
+    assert_eq!(vary, ["accept-encoding, cookie"]);
+    let (_, vary) = cache_control_after(&[], Some("*")).await;
+    assert_eq!(vary, ["*"]);
+}
+
+#[tokio::test]
+async fn a_session_too_large_for_a_cookie_is_a_500_not_a_silent_loss() {
+    let inner = service_fn(|request: Request<Body>| async move {
+        let session = request.extensions().get::<Session>().cloned().unwrap();
+        session.insert("blob", "x".repeat(5000)).unwrap();
+        Ok::<_, std::convert::Infallible>(Response::new(Body::from("saved?")))
+    });
+    let response = SessionLayer::new(&POLICY, SECRET, "SESSION_SECRET")
+        .unwrap()
+        .layer(inner)
+        .oneshot(Request::builder().uri("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    assert_eq!(header_values(&response, "content-type"), ["application/json"]);
+    assert_eq!(body_string(response).await, r#"{"detail":"Internal server error"}"#);
 }
 
 #[tokio::test]

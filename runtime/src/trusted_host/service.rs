@@ -5,8 +5,9 @@ use http::header::LOCATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 use tower_service::Service;
 
-use super::host::{host_name, requested_host};
+use super::host::{parse_host, requested_host};
 use super::{ResponseFuture, TrustedHostPolicy};
+use crate::proxy::ClientInfo;
 use crate::response::{TEXT_PLAIN, fixed};
 
 /// Middleware that answers requests for unknown hosts itself; see the
@@ -41,18 +42,36 @@ where
         if self.policy.allow_any {
             return ResponseFuture::inner(self.inner.call(request));
         }
-        let policy = self.policy;
-        let sent = requested_host(&request);
-        let name = sent.and_then(host_name);
-        if name.is_some_and(|name| policy.allows(name)) {
-            return ResponseFuture::inner(self.inner.call(request));
+        match refusal(self.policy, &request) {
+            None => ResponseFuture::inner(self.inner.call(request)),
+            Some(answer) => ResponseFuture::answer(answer),
         }
-        let redirect = sent
-            .zip(name)
-            .filter(|&(_, name)| policy.www_redirect && policy.allows_www_of(name))
-            .and_then(|(sent, _)| www_redirect(sent, &request));
-        ResponseFuture::answer(redirect.unwrap_or_else(invalid_host))
     }
+}
+
+/// The answer to a request whose host is not ours, or `None` to let it in.
+fn refusal<B: From<Bytes>, R>(policy: &TrustedHostPolicy, request: &Request<R>) -> Option<Response<B>> {
+    let Ok(own) = requested_host(request) else {
+        return Some(invalid_host());
+    };
+    let sent = match request.extensions().get::<ClientInfo>() {
+        Some(client) => client.host.as_deref().or(own),
+        None => own,
+    };
+    let exempt = policy.exempt_paths.matches(request.uri().path());
+    let Some(sent) = sent else {
+        return (!exempt).then(invalid_host);
+    };
+    let Some(host) = parse_host(sent) else {
+        return Some(invalid_host());
+    };
+    if exempt || policy.allows(host.name) {
+        return None;
+    }
+    let redirect = (policy.www_redirect && policy.allows_www_of(host.name))
+        .then(|| www_redirect(sent, request))
+        .flatten();
+    Some(redirect.unwrap_or_else(invalid_host))
 }
 
 fn invalid_host<B: From<Bytes>>() -> Response<B> {
@@ -65,7 +84,7 @@ fn invalid_host<B: From<Bytes>>() -> Response<B> {
 /// browser resolves it against the URL it requested, so it keeps `https`
 /// behind a TLS-terminating proxy where this service only ever sees plain
 /// HTTP, and strata never has to guess the scheme. The host and port are
-/// copied as sent; [`host_name`] has already checked they are well-formed.
+/// copied as sent; [`parse_host`] has already checked they are well-formed.
 fn www_redirect<B: From<Bytes>, R>(sent_host: &str, request: &Request<R>) -> Option<Response<B>> {
     let path_and_query = request
         .uri()

@@ -5,6 +5,8 @@ use tower::ServiceExt;
 use tower_layer::Layer;
 
 use super::{TrustedHostLayer, TrustedHostPolicy};
+use crate::paths::PathList;
+use crate::proxy::{ClientInfo, Scheme};
 use crate::test_util::{body_string, ok_service};
 
 static POLICY: TrustedHostPolicy = TrustedHostPolicy {
@@ -12,6 +14,10 @@ static POLICY: TrustedHostPolicy = TrustedHostPolicy {
     exact: &["api.example.com", "localhost", "[::1]", "www.shop.test"],
     suffixes: &[".example.com"],
     www_redirect: true,
+    exempt_paths: PathList {
+        exact: &["/health"],
+        subtrees: &[],
+    },
 };
 
 fn request(host: Option<&str>, uri: &str) -> Request<Body> {
@@ -37,6 +43,9 @@ async fn allowed_hosts_reach_the_inner_service() {
         "localhost:3000",
         "[::1]:8080",
         "[::1]",
+        "[0:0:0:0:0:0:0:1]:80",
+        "LOCALHOST.",
+        "api.example.com.:443",
         "a.example.com",
         "a.b.example.com",
     ] {
@@ -57,6 +66,10 @@ async fn refused_hosts_get_400_plain_text() {
         Some(".example.com"),
         Some("api.example.com:80@evil.com"),
         Some("127.0.0.1"),
+        Some("localhost.."),
+        Some("[::2]"),
+        Some("[:::]"),
+        Some("localhost:65536"),
         None,
     ] {
         let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
@@ -84,20 +97,63 @@ async fn non_utf8_host_is_refused() {
 }
 
 #[tokio::test]
-async fn uri_authority_is_used_without_host_header() {
-    let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
-    let response = service
-        .oneshot(request(None, "https://api.example.com/x"))
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), StatusCode::OK);
+async fn the_target_authority_is_the_host_and_must_agree_with_host() {
+    for (host, target, status) in [
+        (None, "https://api.example.com/x", StatusCode::OK),
+        (None, "https://evil.com/x", StatusCode::BAD_REQUEST),
+        (Some("api.example.com"), "http://api.example.com/x", StatusCode::OK),
+        (Some("API.example.com."), "http://api.example.com/x", StatusCode::OK),
+        // The app routes on the target: a Host naming a good host cannot smuggle a bad one in.
+        (Some("localhost"), "http://evil.example/x", StatusCode::BAD_REQUEST),
+        // Two allowed hosts that disagree are still ambiguous.
+        (Some("localhost"), "http://api.example.com/x", StatusCode::BAD_REQUEST),
+        (
+            Some("api.example.com:8080"),
+            "http://api.example.com/x",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
+        let response = service.oneshot(request(host, target)).await.expect("infallible");
+        assert_eq!(response.status(), status, "{host:?} {target}");
+    }
+}
 
-    let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
-    let response = service
-        .oneshot(request(None, "https://evil.com/x"))
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+#[tokio::test]
+async fn exempt_paths_need_no_host_but_never_an_ambiguous_one() {
+    for (host, path, status) in [
+        (None, "/health", StatusCode::OK),
+        (Some("10.1.2.3:8080"), "/health/", StatusCode::OK),
+        (None, "/healthz", StatusCode::BAD_REQUEST),
+        (Some("evil.com/x"), "/health", StatusCode::BAD_REQUEST),
+        (Some("localhost"), "http://evil.example/health", StatusCode::BAD_REQUEST),
+    ] {
+        let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
+        let response = service.oneshot(request(host, path)).await.expect("infallible");
+        assert_eq!(response.status(), status, "{host:?} {path}");
+    }
+}
+
+#[tokio::test]
+async fn with_a_proxy_the_host_is_the_resolved_one() {
+    let resolved = |host: Option<&str>| {
+        let mut request = request(Some("internal:8080"), "/");
+        request.extensions_mut().insert(ClientInfo {
+            ip: None,
+            scheme: Scheme::Https,
+            host: host.map(str::to_owned),
+        });
+        request
+    };
+    for (host, status) in [
+        (Some("api.example.com"), StatusCode::OK),
+        (Some("evil.com"), StatusCode::BAD_REQUEST),
+        (None, StatusCode::BAD_REQUEST),
+    ] {
+        let service = TrustedHostLayer::new(&POLICY).layer(ok_service());
+        let response = service.oneshot(resolved(host)).await.expect("infallible");
+        assert_eq!(response.status(), status, "{host:?}");
+    }
 }
 
 #[tokio::test]
@@ -131,6 +187,7 @@ async fn allow_any_lets_everything_through() {
         exact: &[],
         suffixes: &[],
         www_redirect: true,
+        exempt_paths: PathList::EMPTY,
     };
     assert_eq!(status_for(&ANY, Some("evil.com")).await, StatusCode::OK);
     assert_eq!(status_for(&ANY, None).await, StatusCode::OK);
