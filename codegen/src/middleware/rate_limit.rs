@@ -8,6 +8,8 @@ use crate::lower::{Cx, Lowered, path_list};
 use crate::model::{Reader, StackSpec};
 use crate::rules::{self, Rule};
 use crate::tree::Spanned;
+// Shared with `timeout`; kept nameable here for the tests below.
+pub use crate::checks::parse_duration;
 use quote::quote;
 
 pub const ZERO_OR_NO_BACKEND: &str = "S0401";
@@ -81,22 +83,6 @@ fn read(reader: &mut Reader<'_>, at: &Loc) -> Config {
         on_backend_error: reader.string("on_backend_error"),
         max_keys: reader.uint("max_keys"),
     })
-}
-
-/// `"30s"`, `"1m"`, `"500ms"`, `"1h"`, `"1d"` in milliseconds.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let unit_ms = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return None,
-    };
-    number.checked_mul(unit_ms)
 }
 
 /// An IP address or CIDR range, as 16 bytes in IPv6 form and a prefix length.

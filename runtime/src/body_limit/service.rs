@@ -1,0 +1,57 @@
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::task::{Context, Poll};
+
+use axum::BoxError;
+use axum::body::Body;
+use bytes::Bytes;
+use http::header::CONTENT_LENGTH;
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::{LimitedBody, ResponseFuture, too_large};
+
+/// Middleware refusing bodies over the limit; see the [module docs](super).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit<S> {
+    pub(super) inner: S,
+    pub(super) max: u64,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BodyLimit<S>
+where
+    S: Service<Request<Body>, Response = Response<ResBody>>,
+    ReqBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ReqBody::Error: Into<BoxError>,
+    ResBody: From<Bytes>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let declared = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        let size = request.body().size_hint();
+        if declared.is_some_and(|length| length > self.max) || size.lower() > self.max {
+            return ResponseFuture::answer(too_large());
+        }
+        if size.upper().is_some_and(|upper| upper <= self.max) {
+            // Known and within the limit: `Body::new` of an axum `Body` is the
+            // body itself, no allocation, no counting.
+            return ResponseFuture::inner(self.inner.call(request.map(Body::new)), None);
+        }
+        let over = Arc::new(AtomicBool::new(false));
+        let max = usize::try_from(self.max).unwrap_or(usize::MAX);
+        let flag = Arc::clone(&over);
+        let request = request.map(|body| Body::new(LimitedBody::new(body, max, flag)));
+        ResponseFuture::inner(self.inner.call(request), Some(over))
+    }
+}
