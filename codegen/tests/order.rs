@@ -111,9 +111,13 @@ fn the_registry_is_declared_in_rank_order() {
         "cors",
         "compression",
         "catch_panic",
+        "timeout",
+        "concurrency_limit",
         "block",
         "rate_limit",
         "redirect_slashes",
+        "decompression",
+        "body_limit",
         "session",
         "jwt",
         "api_key",
@@ -195,6 +199,11 @@ fn as_written_enforces_every_hard_constraint() {
         ("cors", "jwt"),
         ("cors", "api_key"),
         ("session", "jwt"),
+        ("cors", "timeout"),
+        ("cors", "concurrency_limit"),
+        ("cors", "body_limit"),
+        ("cors", "decompression"),
+        ("decompression", "body_limit"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");
     }

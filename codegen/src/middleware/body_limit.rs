@@ -58,7 +58,12 @@ pub fn parse_size(text: &str) -> Option<u64> {
         return None;
     }
     let number: u64 = number.parse().ok()?;
-    let unit = unit.strip_prefix(' ').unwrap_or(unit).to_ascii_lowercase();
+    let unit = match unit.strip_prefix(' ') {
+        Some("") => return None,
+        Some(unit) => unit,
+        None => unit,
+    }
+    .to_ascii_lowercase();
     let multiplier: u64 = match unit.as_str() {
         "" | "b" => 1,
         "kb" => 1_000,
