@@ -262,3 +262,25 @@ fn the_schema_accepts_every_example_and_rejects_unknown_keys() {
     let unknown: serde_json::Value = toml::from_str("[corz]\n").unwrap();
     assert!(!validator.is_valid(&unknown), "an unknown middleware is flagged");
 }
+
+#[test]
+fn check_reports_bad_guard_values_at_their_line_and_column() {
+    let output = run(&["check", "guards_bad.toml"]);
+    assert_eq!(output.code, 1);
+    for (code, at) in [
+        ("S1001", "3:11"),
+        ("S1001", "4:10"),
+        ("S1001", "5:16"),
+        ("S1001", "8:17"),
+        ("S0801", "11:23"),
+        ("S1001", "14:7"),
+    ] {
+        let located = format!(" --> guards_bad.toml:{at}\n");
+        let position = output
+            .stderr
+            .find(&located)
+            .unwrap_or_else(|| panic!("nothing at {at}: {}", output.stderr));
+        let error_line = output.stderr[..position].lines().last().unwrap();
+        assert!(error_line.starts_with(&format!("error[{code}]")), "{error_line}");
+    }
+}
