@@ -275,12 +275,12 @@ fn check_reports_bad_guard_values_at_their_line_and_column() {
         ("S0801", "11:23"),
         ("S1001", "14:7"),
     ] {
-        let located = format!(" --> guards_bad.toml:{at}\n");
+        let located = format!("--> guards_bad.toml:{at}\n");
         let position = output
             .stderr
             .find(&located)
             .unwrap_or_else(|| panic!("nothing at {at}: {}", output.stderr));
-        let error_line = output.stderr[..position].lines().last().unwrap();
+        let error_line = output.stderr[..position].trim_end().lines().last().unwrap();
         assert!(error_line.starts_with(&format!("error[{code}]")), "{error_line}");
     }
 }
