@@ -111,7 +111,15 @@ fn check_algorithms(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                 &algorithm.loc,
                 format!("unknown decompression algorithm \"{}\"", algorithm.value),
             );
-            error = match suggest(&algorithm.value, ALGORITHMS.iter().copied()) {
+            // The names people write for these codings, besides the tokens.
+            let known_as = match algorithm.value.to_ascii_lowercase().as_str() {
+                "brotli" => Some("br"),
+                "x-gzip" | "gz" => Some("gzip"),
+                "zlib" => Some("deflate"),
+                "zstandard" | "zst" => Some("zstd"),
+                _ => None,
+            };
+            error = match known_as.or_else(|| suggest(&algorithm.value, ALGORITHMS.iter().copied())) {
                 Some(near) => error.help(format!("did you mean \"{near}\"? strata knows {}", ALGORITHMS.join(", "))),
                 None => error.help(format!("strata knows {}", ALGORITHMS.join(", "))),
             };
