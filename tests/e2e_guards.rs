@@ -8,7 +8,7 @@ mod support;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -19,6 +19,7 @@ use http_body_util::Full;
 use support::{request, send, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::RwLock;
 
 const APP_ORIGIN: &str = "https://app.example.com";
 
@@ -127,7 +128,7 @@ fn logged(request_id: &str) -> String {
 }
 
 /// The gzip bomb measures the process's memory: nothing else runs meanwhile.
-static MEMORY: RwLock<()> = RwLock::new(());
+static MEMORY: RwLock<()> = RwLock::const_new(());
 
 async fn start() -> (SocketAddr, Probe) {
     access_log();
@@ -196,7 +197,7 @@ fn assert_json(status: StatusCode, detail: &str, raw: &Raw) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_handler_is_dropped_and_answered_in_time_with_cors_id_and_log() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, probe) = start().await;
     let mut stream = TcpStream::connect(address).await.unwrap();
     let started = Instant::now();
@@ -220,7 +221,7 @@ async fn a_late_handler_is_dropped_and_answered_in_time_with_cors_id_and_log() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_a_body_then_silence_is_a_408() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, probe) = start().await;
     let mut stream = TcpStream::connect(address).await.unwrap();
     stream
@@ -246,7 +247,7 @@ async fn half_a_body_then_silence_is_a_408() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_content_length_over_the_limit_is_a_413_before_the_handler() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, probe) = start().await;
     let mut stream = TcpStream::connect(address).await.unwrap();
     // The head alone: the answer must not wait for 3 MB that never come.
@@ -268,7 +269,7 @@ async fn a_content_length_over_the_limit_is_a_413_before_the_handler() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunked_body_over_the_limit_is_cut_and_answered_413() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, _probe) = start().await;
     let stream = TcpStream::connect(address).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
@@ -298,7 +299,7 @@ async fn a_chunked_body_over_the_limit_is_cut_and_answered_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_within_the_limit_compressed_or_not_reach_the_handler() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, probe) = start().await;
     let plain = "y".repeat(1_500_000);
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -318,7 +319,7 @@ async fn bodies_within_the_limit_compressed_or_not_reach_the_handler() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_content_encoding_is_a_415() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let (address, probe) = start().await;
     let response = send(
         address,
@@ -358,7 +359,7 @@ fn memory(field: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gzip_bomb_is_cut_at_the_limit_in_bounded_memory() {
-    let _alone = MEMORY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _alone = MEMORY.write().await;
     let (address, probe) = start().await;
     // Reset the peak to the current resident set (Linux `clear_refs` 5), so
     // the peak read below is this test's.
@@ -396,7 +397,7 @@ async fn a_gzip_bomb_is_cut_at_the_limit_in_bounded_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_max_in_flight_requests_are_shed_at_once() {
-    let _shared = MEMORY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = MEMORY.read().await;
     let address = serve(shedding()).await;
     // Connections first, so that only the requests race.
     let mut senders = Vec::new();
