@@ -22,7 +22,9 @@ pub struct Decompression<S> {
 /// What the request's `Content-Encoding` asks of this layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Coding {
-    /// No coding, or `identity`.
+    /// No `Content-Encoding` header.
+    Absent,
+    /// `identity` (or an empty value).
     Identity,
     Gzip,
     Br,
@@ -36,7 +38,7 @@ impl DecompressionPolicy {
     fn coding(&self, headers: &HeaderMap) -> Coding {
         let mut values = headers.get_all(CONTENT_ENCODING).iter();
         let Some(value) = values.next() else {
-            return Coding::Identity;
+            return Coding::Absent;
         };
         if values.next().is_some() {
             return Coding::Unsupported;
@@ -86,14 +88,16 @@ where
         if coding == Coding::Unsupported {
             return ResponseFuture::answer(self.policy.unsupported());
         }
-        let (mut parts, body) = request.into_parts();
-        if coding != Coding::Identity || parts.headers.contains_key(CONTENT_ENCODING) {
-            // The headers describe the bytes on the wire, not what the handler reads.
-            parts.headers.remove(CONTENT_ENCODING);
+        if coding == Coding::Absent {
+            // Most requests: `Body::new` of an axum `Body` is the body itself,
+            // no allocation, and the request is not taken apart.
+            return ResponseFuture::inner(self.inner.call(request.map(Body::new)));
         }
+        let (mut parts, body) = request.into_parts();
+        // The headers describe the bytes on the wire, not what the handler reads.
+        parts.headers.remove(CONTENT_ENCODING);
         let body = match coding {
-            // `Body::new` of an axum `Body` is the body itself, no allocation.
-            Coding::Identity | Coding::Unsupported => Body::new(body),
+            Coding::Absent | Coding::Identity | Coding::Unsupported => Body::new(body),
             inflated => {
                 parts.headers.remove(CONTENT_LENGTH);
                 let reader = BodyReader::new(body);
