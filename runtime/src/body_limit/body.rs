@@ -1,12 +1,12 @@
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use axum::BoxError;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{LengthLimitError, Limited};
 use pin_project_lite::pin_project;
+
+use super::WENT_OVER;
 
 pin_project! {
     /// A request body cut at the limit: http-body-util's `Limited` (whose
@@ -16,15 +16,13 @@ pin_project! {
     pub struct LimitedBody<B> {
         #[pin]
         inner: Limited<B>,
-        over: Arc<AtomicBool>,
     }
 }
 
 impl<B> LimitedBody<B> {
-    pub(super) fn new(inner: B, max: usize, over: Arc<AtomicBool>) -> Self {
+    pub(super) fn new(inner: B, max: usize) -> Self {
         Self {
             inner: Limited::new(inner, max),
-            over,
         }
     }
 }
@@ -43,7 +41,7 @@ where
         if let Some(Err(error)) = &frame
             && error.is::<LengthLimitError>()
         {
-            this.over.store(true, Ordering::Release);
+            WENT_OVER.set(true);
         }
         Poll::Ready(frame)
     }

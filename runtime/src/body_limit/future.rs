@@ -1,14 +1,12 @@
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http::Response;
 use pin_project_lite::pin_project;
 
-use super::too_large;
+use super::{WENT_OVER, too_large};
 
 pin_project! {
     /// Response future of [`BodyLimit`](super::BodyLimit): the inner future,
@@ -25,14 +23,19 @@ pin_project! {
     #[project = KindProj]
     #[derive(Debug)]
     enum Kind<F, B> {
-        Inner { #[pin] future: F, over: Option<Arc<AtomicBool>> },
+        Inner { #[pin] future: F, watching: bool, over: bool },
         Answer { response: Option<Response<B>> },
     }
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(super) fn inner(future: F, over: Option<Arc<AtomicBool>>) -> Self {
-        let kind = Kind::Inner { future, over };
+    /// `watching`: the request's body is a [`LimitedBody`](super::LimitedBody).
+    pub(super) fn inner(future: F, watching: bool) -> Self {
+        let kind = Kind::Inner {
+            future,
+            watching,
+            over: false,
+        };
         Self { kind }
     }
 
@@ -53,13 +56,22 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Inner { future, over } => {
-                let output = ready!(future.poll(cx));
-                let over = over.as_ref().is_some_and(|flag| flag.load(Ordering::Acquire));
+            KindProj::Inner { future, watching, over } => {
+                let poll = if *watching {
+                    // Saved and restored: a stack nested in the handler has
+                    // its own reads to watch.
+                    let outer = WENT_OVER.replace(false);
+                    let poll = future.poll(cx);
+                    *over |= WENT_OVER.replace(outer);
+                    poll
+                } else {
+                    future.poll(cx)
+                };
+                let output = ready!(poll);
                 Poll::Ready(match output {
                     // Whatever the handler made of the failed read, the
                     // client is told the one true reason.
-                    Ok(_) if over => Ok(too_large()),
+                    Ok(_) if *over => Ok(too_large()),
                     other => other,
                 })
             }

@@ -16,15 +16,30 @@ impl BodyLimitLayer {
     }
 }
 
+/// The limit axum's extractors apply when nothing configures it
+/// (`axum_core`'s `DEFAULT_LIMIT`, 2 MiB).
+const AXUM_DEFAULT_LIMIT: u64 = 2_097_152;
+
 impl<S> Layer<S> for BodyLimitLayer {
-    type Service = BodyLimit<<DefaultBodyLimit as Layer<S>>::Service>;
+    type Service = BodyLimit<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        BodyLimit {
-            // `max` is the one limit: axum's extractors stop applying their
-            // 2 MiB default below this layer.
-            inner: DefaultBodyLimit::disable().layer(inner),
-            max: self.max,
-        }
+        // Under a limit of at most axum's own, axum's never bites first and
+        // is left alone (switching it off costs an extension per request).
+        // Above it, it is switched off below this layer, so `max` is the
+        // one limit.
+        let inner = if self.max > AXUM_DEFAULT_LIMIT {
+            Inner::AxumLimitOff(DefaultBodyLimit::disable().layer(inner))
+        } else {
+            Inner::Plain(inner)
+        };
+        BodyLimit { inner, max: self.max }
     }
+}
+
+/// The inner service, with or without axum's extractor limit switched off.
+#[derive(Clone, Debug)]
+pub(super) enum Inner<S> {
+    Plain(S),
+    AxumLimitOff(<DefaultBodyLimit as Layer<S>>::Service),
 }

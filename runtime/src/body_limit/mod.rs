@@ -16,11 +16,12 @@
 //!   on as it is (hyper already holds it to its `Content-Length`).
 //!
 //! axum's extractors (`Bytes`, `String`, `Json`, `Form`) apply their own
-//! limit, `DefaultBodyLimit`, 2 MiB unless configured. Inside this layer it
-//! is switched off (`DefaultBodyLimit::disable()`), so `max` is the one limit
-//! whatever its size, with strata's 413. A `DefaultBodyLimit` that the app
-//! sets on a router or route sits further in and wins there, with axum's
-//! plain-text 413.
+//! limit, `DefaultBodyLimit`, 2 MiB unless configured. With `max` above
+//! that, it is switched off below this layer (`DefaultBodyLimit::disable()`),
+//! so `max` is the one limit, with strata's 413; with `max` at or below it,
+//! this layer always cuts first and axum's is left as it is. A
+//! `DefaultBodyLimit` that the app sets on a router or route sits further in
+//! and wins there, with axum's plain-text 413.
 //!
 //! Why not tower-http's `RequestBodyLimitLayer`: it answers a too-large
 //! `Content-Length` with a plain-text 413, and for a streamed body it leaves
@@ -42,10 +43,22 @@ pub use future::ResponseFuture;
 pub use layer::BodyLimitLayer;
 pub use service::BodyLimit;
 
+use std::cell::Cell;
+
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
 use crate::response::{APPLICATION_JSON, fixed};
+
+std::thread_local! {
+    /// Set by a [`LimitedBody`] whose read went over the limit; taken by the
+    /// [`ResponseFuture`] whose poll of the handler made that read. A handler
+    /// reads its body while it is polled, on the thread polling it, so one
+    /// bit passes from the body to the future without an allocation shared
+    /// between them. (A body read on another task is still cut at `max`; the
+    /// answer is then the handler's own, axum's plain-text 413.)
+    static WENT_OVER: Cell<bool> = const { Cell::new(false) };
+}
 
 fn too_large<B: From<Bytes>>() -> Response<B> {
     fixed(

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll};
 
 use axum::BoxError;
@@ -9,13 +7,36 @@ use http::header::CONTENT_LENGTH;
 use http::{Request, Response};
 use tower_service::Service;
 
+use super::layer::Inner;
 use super::{LimitedBody, ResponseFuture, too_large};
 
 /// Middleware refusing bodies over the limit; see the [module docs](super).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct BodyLimit<S> {
-    pub(super) inner: S,
+    pub(super) inner: Inner<S>,
     pub(super) max: u64,
+}
+
+impl<S> Inner<S> {
+    fn poll_ready<E>(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), E>>
+    where
+        S: Service<Request<Body>, Error = E>,
+    {
+        match self {
+            Inner::Plain(inner) => inner.poll_ready(cx),
+            Inner::AxumLimitOff(inner) => inner.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: Request<Body>) -> S::Future
+    where
+        S: Service<Request<Body>>,
+    {
+        match self {
+            Inner::Plain(inner) => inner.call(request),
+            Inner::AxumLimitOff(inner) => inner.call(request),
+        }
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BodyLimit<S>
@@ -46,12 +67,10 @@ where
         if size.upper().is_some_and(|upper| upper <= self.max) {
             // Known and within the limit: `Body::new` of an axum `Body` is the
             // body itself, no allocation, no counting.
-            return ResponseFuture::inner(self.inner.call(request.map(Body::new)), None);
+            return ResponseFuture::inner(self.inner.call(request.map(Body::new)), false);
         }
-        let over = Arc::new(AtomicBool::new(false));
         let max = usize::try_from(self.max).unwrap_or(usize::MAX);
-        let flag = Arc::clone(&over);
-        let request = request.map(|body| Body::new(LimitedBody::new(body, max, flag)));
-        ResponseFuture::inner(self.inner.call(request), Some(over))
+        let request = request.map(|body| Body::new(LimitedBody::new(body, max)));
+        ResponseFuture::inner(self.inner.call(request), true)
     }
 }

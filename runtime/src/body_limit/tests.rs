@@ -110,3 +110,34 @@ async fn the_limit_replaces_axums_default_for_extractors() {
     let strict = BodyLimitLayer::new(1 << 20).layer(app());
     assert_too_large(strict.oneshot(three_mib()).await.unwrap()).await;
 }
+
+#[tokio::test]
+async fn interleaved_requests_on_one_thread_each_get_their_own_verdict() {
+    // Reads frame by frame, yielding between frames, so that the two
+    // requests' reads interleave on this one thread.
+    let slow_reader = service_fn(|request: Request<Body>| async move {
+        use http_body_util::BodyExt;
+        let mut body = request.into_body();
+        let mut read = 0;
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(frame) => read += frame.data_ref().map_or(0, Bytes::len),
+                Err(_) => return Ok::<_, Infallible>(Response::new(Body::from("my own error"))),
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(Response::new(Body::from(format!("read {read}"))))
+    });
+    let service = BodyLimitLayer::new(1_000).layer(slow_reader);
+    let over = Request::new(Body::new(ChunkedBody::new(
+        (0..20).map(|_| Bytes::from(vec![b'x'; 100])),
+    )));
+    let within = Request::new(Body::new(ChunkedBody::new(
+        (0..10).map(|_| Bytes::from(vec![b'y'; 100])),
+    )));
+    let (over, within) = tokio::join!(service.clone().oneshot(over), service.oneshot(within));
+    assert_too_large(over.unwrap()).await;
+    let within = within.unwrap();
+    assert_eq!(within.status(), StatusCode::OK);
+    assert_eq!(body_string(within).await, "read 1000");
+}

@@ -8,7 +8,7 @@ use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH};
 use http::{HeaderMap, Request, Response, StatusCode};
 use tower_service::Service;
 
-use super::body::BodyReader;
+use super::body::{BodyReader, Decoder};
 use super::{DecompressionPolicy, InflateBody, ResponseFuture};
 use crate::response::{APPLICATION_JSON, fixed};
 
@@ -71,7 +71,7 @@ impl DecompressionPolicy {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Decompression<S>
 where
     S: Service<Request<Body>, Response = Response<ResBody>>,
-    ReqBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ReqBody: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
     ReqBody::Error: Into<BoxError>,
     ResBody: From<Bytes>,
 {
@@ -101,20 +101,13 @@ where
             inflated => {
                 parts.headers.remove(CONTENT_LENGTH);
                 let reader = BodyReader::new(body);
-                match inflated {
-                    Coding::Gzip => {
-                        let mut decoder = GzipDecoder::new(reader);
-                        decoder.multiple_members(true);
-                        Body::new(InflateBody::new(decoder))
-                    }
-                    Coding::Br => Body::new(InflateBody::new(BrotliDecoder::new(reader))),
-                    Coding::Deflate => Body::new(InflateBody::new(ZlibDecoder::new(reader))),
-                    _ => {
-                        let mut decoder = ZstdDecoder::new(reader);
-                        decoder.multiple_members(true);
-                        Body::new(InflateBody::new(decoder))
-                    }
-                }
+                let decoder = match inflated {
+                    Coding::Gzip => Decoder::Gzip(GzipDecoder::new(reader)),
+                    Coding::Br => Decoder::Br(BrotliDecoder::new(reader)),
+                    Coding::Deflate => Decoder::Deflate(ZlibDecoder::new(reader)),
+                    _ => Decoder::Zstd(ZstdDecoder::new(reader)),
+                };
+                Body::new(InflateBody::new(decoder))
             }
         };
         ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)))

@@ -211,3 +211,30 @@ async fn a_bomb_inflates_at_most_16_kib_a_frame() {
     let response = service.oneshot(compressed_request("gzip", bomb)).await.unwrap();
     assert_eq!(body_string(response).await, format!("{} {}", 16 * 1024, 64 << 20));
 }
+
+#[tokio::test]
+async fn zstd_frames_follow_one_another_and_trailing_data_is_never_dropped_silently() {
+    let mut frames = encode("zstd", b"frame one, ").await;
+    frames.extend(encode("zstd", b"frame two").await);
+    let service = DecompressionLayer::new(&ALL).layer(echo(Arc::default()));
+    let response = service.oneshot(compressed_request("zstd", frames)).await.unwrap();
+    assert_eq!(
+        body_string(response).await,
+        "encoding=None length=None frame one, frame two"
+    );
+
+    // After a stream that cannot be followed by another, or before garbage
+    // that is no member, the read fails: the handler never sees half a body
+    // as if it were whole.
+    for (coding, mut wire) in [
+        ("deflate", encode("deflate", TEXT.as_bytes()).await),
+        ("br", encode("br", TEXT.as_bytes()).await),
+        ("gzip", encode("gzip", TEXT.as_bytes()).await),
+    ] {
+        wire.extend_from_slice(b"smuggled");
+        let service = DecompressionLayer::new(&ALL).layer(echo(Arc::default()));
+        let response = service.oneshot(compressed_request(coding, wire)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{coding}");
+        assert!(body_string(response).await.starts_with("read failed"), "{coding}");
+    }
+}

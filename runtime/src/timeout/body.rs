@@ -2,8 +2,6 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -12,9 +10,11 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
+use super::BODY_STALLED;
+
 pin_project! {
     /// A request body whose read fails when no frame arrives for a while;
-    /// the failure is also flagged to [`Timeout`](super::Timeout)'s future,
+    /// the failure is also reported to [`Timeout`](super::Timeout)'s future,
     /// which answers 408.
     #[derive(Debug)]
     pub struct TimeoutBody<B> {
@@ -24,17 +24,17 @@ pin_project! {
         #[pin]
         stall: Option<Sleep>,
         between_frames: Duration,
-        stalled: Arc<AtomicBool>,
+        stalled: bool,
     }
 }
 
 impl<B> TimeoutBody<B> {
-    pub(super) fn new(inner: B, between_frames: Duration, stalled: Arc<AtomicBool>) -> Self {
+    pub(super) fn new(inner: B, between_frames: Duration) -> Self {
         Self {
             inner,
             stall: None,
             between_frames,
-            stalled,
+            stalled: false,
         }
     }
 }
@@ -49,7 +49,7 @@ where
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let mut this = self.project();
-        if this.stalled.load(Ordering::Relaxed) {
+        if *this.stalled {
             return Poll::Ready(None);
         }
         if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
@@ -63,7 +63,8 @@ where
             ready!(stall.poll(cx));
         }
         this.stall.set(None);
-        this.stalled.store(true, Ordering::Release);
+        *this.stalled = true;
+        BODY_STALLED.set(true);
         Poll::Ready(Some(Err(Box::new(RequestBodyTimedOut(*this.between_frames)))))
     }
 

@@ -1,7 +1,5 @@
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -9,7 +7,7 @@ use http::{Response, StatusCode};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
-use super::{body_timed_out, timed_out};
+use super::{BODY_STALLED, body_timed_out, timed_out};
 
 pin_project! {
     /// Response future of [`Timeout`](super::Timeout): the inner future
@@ -19,7 +17,9 @@ pin_project! {
         #[pin]
         state: State<F>,
         status: StatusCode,
-        body_stalled: Option<Arc<AtomicBool>>,
+        // The request's body is a `TimeoutBody`, and whether it stalled.
+        watching: bool,
+        stalled: bool,
     }
 }
 
@@ -34,11 +34,12 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: F, deadline: Sleep, status: StatusCode, body_stalled: Option<Arc<AtomicBool>>) -> Self {
+    pub(super) fn new(inner: F, deadline: Sleep, status: StatusCode, watching: bool) -> Self {
         Self {
             state: State::Waiting { inner, deadline },
             status,
-            body_stalled,
+            watching,
+            stalled: false,
         }
     }
 }
@@ -55,12 +56,19 @@ where
         let mut state = this.state;
         match state.as_mut().project() {
             StateProj::Waiting { inner, deadline } => {
-                if let Poll::Ready(result) = inner.poll(cx) {
+                let poll = if *this.watching {
+                    // Saved and restored: a stack nested in the handler has
+                    // its own reads to watch.
+                    let outer = BODY_STALLED.replace(false);
+                    let poll = inner.poll(cx);
+                    *this.stalled |= BODY_STALLED.replace(outer);
+                    poll
+                } else {
+                    inner.poll(cx)
+                };
+                if let Poll::Ready(result) = poll {
                     state.set(State::Done);
-                    let stalled = this
-                        .body_stalled
-                        .as_ref()
-                        .is_some_and(|flag| flag.load(Ordering::Acquire));
+                    let stalled = *this.stalled;
                     return Poll::Ready(match result {
                         // The handler answered a body that failed under it:
                         // whatever it said (axum says 400), the truth is 408.

@@ -48,11 +48,22 @@ pub use future::ResponseFuture;
 pub use layer::TimeoutLayer;
 pub use service::Timeout;
 
+use std::cell::Cell;
+
 use bytes::Bytes;
 use http::header::CONNECTION;
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::response::{APPLICATION_JSON, fixed};
+
+std::thread_local! {
+    /// Set by a [`TimeoutBody`] whose read stalled; taken by the
+    /// [`ResponseFuture`] whose poll of the handler made that read (a handler
+    /// reads its body while it is polled, on the thread polling it), so the
+    /// body and the future share no allocation. A body read on another task
+    /// still fails; the answer is then the handler's own.
+    static BODY_STALLED: Cell<bool> = const { Cell::new(false) };
+}
 
 /// The answer when the response head is late.
 fn timed_out<B: From<Bytes>>(status: StatusCode) -> Response<B> {

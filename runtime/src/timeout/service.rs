@@ -1,5 +1,3 @@
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,16 +36,14 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The clock starts now, before the inner service sees the request.
         let deadline = tokio::time::sleep(self.request);
-        let (request, body_stalled) = match self.request_body {
+        let (request, watching) = match self.request_body {
             Some(between_frames) if !request.body().is_end_stream() => {
-                let stalled = Arc::new(AtomicBool::new(false));
-                let flag = Arc::clone(&stalled);
-                let request = request.map(|body| Body::new(TimeoutBody::new(body, between_frames, flag)));
-                (request, Some(stalled))
+                let request = request.map(|body| Body::new(TimeoutBody::new(body, between_frames)));
+                (request, true)
             }
             // `Body::new` of an axum `Body` is the body itself, no allocation.
-            _ => (request.map(Body::new), None),
+            _ => (request.map(Body::new), false),
         };
-        ResponseFuture::new(self.inner.call(request), deadline, self.status, body_stalled)
+        ResponseFuture::new(self.inner.call(request), deadline, self.status, watching)
     }
 }
