@@ -2,7 +2,8 @@
 //!
 //! What a client sees:
 //!
-//! - A `Content-Length` (or a body whose size is known) over `max`:
+//! - A `Content-Length` over `max` (read from the body's exact size hint,
+//!   which hyper derives from the header):
 //!   `413 Content Too Large`, `content-type: application/json`,
 //!   `{"detail":"Request body too large"}`, before the inner service is
 //!   called: the handler never runs and the body is never read.

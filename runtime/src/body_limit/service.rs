@@ -3,7 +3,6 @@ use std::task::{Context, Poll};
 use axum::BoxError;
 use axum::body::Body;
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -55,13 +54,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let declared = request
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok());
+        // hyper's body knows its `Content-Length` (an exact size hint; HTTP/1.1
+        // and HTTP/2 alike), so the header itself need not be parsed again.
         let size = request.body().size_hint();
-        if declared.is_some_and(|length| length > self.max) || size.lower() > self.max {
+        if size.lower() > self.max {
             return ResponseFuture::answer(too_large());
         }
         if size.upper().is_some_and(|upper| upper <= self.max) {
