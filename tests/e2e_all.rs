@@ -144,6 +144,12 @@ fn every_registered_middleware_is_in_the_every_middleware_stacks() {
             include_str!("hostile_requests.rs"),
             &["catch_panic", "custom"][..],
         ),
+        // The fuzzed stack: a panic must reach the fuzzer.
+        (
+            "fuzz/entries.rs",
+            include_str!("../fuzz/entries.rs"),
+            &["catch_panic"][..],
+        ),
     ] {
         let entries = stack_entries(source);
         for def in strata_codegen::middleware::REGISTRY {
