@@ -83,9 +83,9 @@
 //! | `file = "stack.toml", profile = "prod"` (alone) | read the description from a file at compile time | — |
 //!
 //! Values are written as in TOML: strings `"..."`, integers, `true` /
-//! `false`, arrays `[...]`. Durations are strings (`"30s"`, `"1m"`,
-//! `"500ms"`, `"1h"`), sizes a string or a number of bytes (`"2MB"`,
-//! `"512KiB"`, `1048576`). An unknown middleware or key is S0701 with a
+//! `false`, arrays `[...]`. Durations are strings of a whole number and a
+//! unit (`"500ms"`, `"30s"`, `"1m"`, `"1h"`, `"1d"`), sizes a string or a
+//! number of bytes (`"2MB"`, `"512KiB"`, `1048576`). An unknown middleware or key is S0701 with a
 //! "did you mean"; a value of the wrong type S0704. The middlewares and
 //! their keys are listed in [`reference`](mod@reference).
 //!
