@@ -13,20 +13,33 @@ fn compile_errors() {
     cases.pass("tests/ui/pass/*.rs");
 }
 
-/// Every rule in the catalogue has at least one case named after its code.
+/// Every rule in the catalogue has at least one case named after its code:
+/// a trybuild case in tests/ui, or, for the production audit's S13xx codes,
+/// which only `strata check --deploy` reports (never a build, so trybuild
+/// cannot show them), a CLI fixture in cli/tests/deploy whose transcript
+/// cli/tests/cli.rs snapshots.
 #[test]
 fn every_rule_code_has_a_case() {
-    let cases: Vec<String> = std::fs::read_dir("tests/ui")
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let files = |folder: &str| -> Vec<String> {
+        std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let cases = files("tests/ui");
+    let deploy_fixtures = files("cli/tests/deploy");
     for rule in strata_codegen::rules::catalogue() {
         let prefix = rule.code.to_ascii_lowercase();
+        let (found, extension, kind) = if strata_codegen::audit::is_audit_code(rule.code) {
+            (&deploy_fixtures, ".toml", "cli/tests/deploy fixture")
+        } else {
+            (&cases, ".rs", "tests/ui case")
+        };
         assert!(
-            cases
+            found
                 .iter()
-                .any(|case| case.starts_with(&prefix) && case.ends_with(".rs")),
-            "no tests/ui case for {} ({})",
+                .any(|case| case.starts_with(&prefix) && case.ends_with(extension)),
+            "no {kind} for {} ({})",
             rule.code,
             rule.summary
         );

@@ -111,8 +111,12 @@ fn gen_writes_a_formatted_module_and_check_detects_staleness() {
         )
     };
 
-    let (missing, _) = run_in(&["gen", "stack.toml", "-o", "stack.rs", "--check"]);
-    assert_eq!(missing, 1, "a missing output is stale");
+    let (missing, message) = run_in(&["gen", "stack.toml", "-o", "stack.rs", "--check"]);
+    assert_eq!(missing, 1, "a missing output fails the check");
+    assert_eq!(
+        message, "stack.rs is missing: run `strata gen stack.toml -o stack.rs`\n",
+        "and is called missing, not stale"
+    );
     assert_eq!(run_in(&["gen", "stack.toml", "-o", "stack.rs"]).0, 0);
     let module = std::fs::read_to_string(&out).unwrap();
     assert!(
@@ -164,11 +168,13 @@ fn explain_draws_the_onion_in_three_formats() {
 }
 
 #[test]
-fn init_writes_a_checked_stack_and_a_main_and_never_overwrites() {
+fn init_writes_a_manifest_a_checked_stack_its_schema_and_a_main_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let init = |force: bool| {
         let mut command = Command::cargo_bin("strata").unwrap();
-        command.current_dir(dir.path()).arg("init");
+        command
+            .current_dir(dir.path())
+            .args(["init", "--name", "init-app", "--strata-path", "../.."]);
         if force {
             command.arg("--force");
         }
@@ -176,8 +182,30 @@ fn init_writes_a_checked_stack_and_a_main_and_never_overwrites() {
     };
     assert_eq!(init(false), Some(0));
     let main = std::fs::read_to_string(dir.path().join("src/main.rs")).unwrap();
-    assert!(main.contains("#[strata::stack(file = \"stack.toml\")]"), "{main}");
+    // Debug builds apply the dev profile, release builds the base tables.
+    assert!(
+        main.contains("#[cfg_attr(debug_assertions, strata::stack(file = \"stack.toml\", profile = \"dev\"))]"),
+        "{main}"
+    );
+    assert!(
+        main.contains("#[cfg_attr(not(debug_assertions), strata::stack(file = \"stack.toml\"))]"),
+        "{main}"
+    );
+    assert!(
+        main.contains("std::env::var(\"PORT\")"),
+        "the port is read from PORT: {main}"
+    );
     syn::parse_file(&main).expect("main.rs is valid Rust");
+    // The `#:schema` line names a file that is there, and is the schema.
+    let stack = std::fs::read_to_string(dir.path().join("stack.toml")).unwrap();
+    let schema_line = stack.lines().next().unwrap();
+    let schema_file = schema_line.strip_prefix("#:schema ").unwrap();
+    let written_schema = std::fs::read_to_string(dir.path().join(schema_file)).unwrap();
+    assert_eq!(written_schema, run(&["schema"]).stdout);
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap()).unwrap();
+    assert_eq!(manifest["package"]["name"].as_str(), Some("init-app"));
+    assert_eq!(manifest["dependencies"]["strata"]["path"].as_str(), Some("../.."));
     // The scaffold is a valid stack in every profile.
     for profile in [None, Some("dev")] {
         let mut command = Command::cargo_bin("strata").unwrap();
@@ -197,27 +225,51 @@ fn init_writes_a_checked_stack_and_a_main_and_never_overwrites() {
     assert_eq!(init(true), Some(0));
 
     // examples/init-app holds exactly these files and is built with the
-    // workspace: the scaffold compiles.
+    // workspace (tests/builds.rs also builds a fresh one on its own).
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/init-app");
-    for file in ["stack.toml", "src/main.rs"] {
+    for file in ["Cargo.toml", "stack.toml", "stack.schema.json", "src/main.rs"] {
         let written = std::fs::read_to_string(dir.path().join(file)).unwrap();
         let checked_in = std::fs::read_to_string(example.join(file)).unwrap();
         assert_eq!(
             written, checked_in,
-            "examples/init-app/{file} is stale: run `strata init --dir examples/init-app --force`"
+            "examples/init-app/{file} is stale: run `strata init --dir examples/init-app --name init-app --strata-path ../.. --force`"
         );
     }
+}
+
+#[test]
+fn init_without_a_path_depends_on_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("strata")
+        .unwrap()
+        .args(["init", "--dir"])
+        .arg(dir.path().join("My Service"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("My Service/Cargo.toml")).unwrap()).unwrap();
+    assert_eq!(manifest["package"]["name"].as_str(), Some("my-service"));
+    assert_eq!(
+        manifest["dependencies"]["strata"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn the_checked_in_schema_is_current_and_the_example_profiles_check() {
     let output = run(&["schema"]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let checked_in = std::fs::read_to_string(root.join("stack.schema.json")).unwrap();
-    assert_eq!(
-        output.stdout, checked_in,
-        "stack.schema.json is stale: run `strata schema > stack.schema.json`"
-    );
+    for (file, refresh) in [
+        ("stack.schema.json", "strata schema > stack.schema.json"),
+        (
+            "examples/init-app/stack.schema.json",
+            "strata schema > examples/init-app/stack.schema.json",
+        ),
+    ] {
+        let checked_in = std::fs::read_to_string(root.join(file)).unwrap();
+        assert_eq!(output.stdout, checked_in, "{file} is stale: run `{refresh}`");
+    }
     let example = root.join("examples/toml-stack/stack.toml");
     for profile in ["dev", "prod"] {
         let output = strata()
@@ -261,6 +313,317 @@ fn the_schema_accepts_every_example_and_rejects_unknown_keys() {
     assert!(!validator.is_valid(&typo), "an unknown key is flagged");
     let unknown: serde_json::Value = toml::from_str("[corz]\n").unwrap();
     assert!(!validator.is_valid(&unknown), "an unknown middleware is flagged");
+}
+
+/// Every `cli/tests/deploy/<code>_*.toml`, with the arguments its first line
+/// asks for (`# args: --profile dev`).
+fn deploy_fixtures() -> Vec<(String, Vec<String>)> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deploy");
+    let mut fixtures: Vec<(String, Vec<String>)> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .map(|name| {
+            let text = std::fs::read_to_string(folder.join(&name)).unwrap();
+            let args = text
+                .lines()
+                .next()
+                .and_then(|line| line.strip_prefix("# args: "))
+                .map(|args| args.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            (name, args)
+        })
+        .collect();
+    fixtures.sort();
+    fixtures
+}
+
+fn run_deploy(fixture: &str, extra: &[String]) -> Output {
+    let output = Command::cargo_bin("strata")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deploy"))
+        .args(["check", "--deploy", fixture])
+        .args(extra)
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// The diagnostics of one code in a human report: the blocks, separated by
+/// blank lines, that start with `warning[CODE]`.
+fn blocks_of(report: &str, code: &str) -> String {
+    report
+        .split("\n\n")
+        .filter(|block| block.starts_with(&format!("warning[{code}]")))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Each S13xx code fires on its own fixture, with its location and fix (the
+/// snapshot holds that code's findings: the fixtures also lack `timeout` and
+/// `body_limit` until those middlewares exist, and S1304 needs the dev
+/// profile), and the audit fails the check.
+#[test]
+fn check_deploy_fires_each_code_on_its_own_fixture() {
+    let fixtures = deploy_fixtures();
+    let codes: Vec<&str> = strata_codegen::rules::catalogue()
+        .map(|rule| rule.code)
+        .filter(|code| code.starts_with("S13"))
+        .collect();
+    assert_eq!(codes.len(), fixtures.len(), "one fixture per code: {fixtures:?}");
+    for (fixture, args) in &fixtures {
+        let code = fixture[..5].to_ascii_uppercase();
+        let output = run_deploy(fixture, args);
+        assert_eq!(output.code, 1, "{fixture}: {}", output.stderr);
+        assert_eq!(output.stdout, "", "{fixture}");
+        let findings = blocks_of(&output.stderr, &code);
+        assert!(
+            !findings.is_empty(),
+            "{fixture} does not fire {code}: {}",
+            output.stderr
+        );
+        assert!(
+            output.stderr.ends_with("each says how to fix it\n"),
+            "{fixture}: {}",
+            output.stderr
+        );
+        insta::assert_snapshot!(format!("deploy_{}", &fixture[..5]), findings);
+
+        // A plain check and a build never run the audit.
+        let plain = Command::cargo_bin("strata")
+            .unwrap()
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deploy"))
+            .args(["check", fixture])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(plain.status.code(), Some(0), "{fixture}");
+        assert!(
+            !String::from_utf8_lossy(&plain.stderr).contains("[S13"),
+            "{fixture}: {}",
+            String::from_utf8_lossy(&plain.stderr)
+        );
+    }
+}
+
+/// The whole report of one fixture, as a user reads it.
+#[test]
+fn check_deploy_reports_in_full() {
+    let output = run_deploy("s1304_literal_secret.toml", &["--profile".into(), "dev".into()]);
+    assert_eq!(output.code, 1);
+    insta::assert_snapshot!("deploy_full_report", output.stderr);
+    let json = run_deploy(
+        "s1304_literal_secret.toml",
+        &["--profile".into(), "dev".into(), "--format".into(), "json".into()],
+    );
+    assert_eq!(json.code, 1);
+    let records: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let codes: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"S1304") && codes.contains(&"S1312"), "{codes:?}");
+    let secret = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|record| record["code"] == "S1304")
+        .unwrap();
+    assert_eq!(
+        (secret["line"].as_u64(), secret["column"].as_u64()),
+        (Some(11), Some(10))
+    );
+    assert_eq!(secret["level"], "warning");
+}
+
+/// The example's production profile passes the audit: nothing fires but
+/// the findings about middlewares this build of strata does not have yet.
+#[test]
+fn check_deploy_passes_the_production_example() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/toml-stack/stack.toml");
+    let output = strata()
+        .args(["check", "--deploy", "--format", "json", "--profile", "prod"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    let records: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let fired: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["code"].as_str().unwrap())
+        .collect();
+    let not_yet_in_strata: Vec<&str> = [("timeout", "S1307"), ("body_limit", "S1308")]
+        .into_iter()
+        .filter(|(name, _)| strata_codegen::middleware::lookup(name).is_none())
+        .map(|(_, code)| code)
+        .collect();
+    assert_eq!(fired, not_yet_in_strata, "{}", String::from_utf8_lossy(&output.stderr));
+    if not_yet_in_strata.is_empty() {
+        assert_eq!(output.status.code(), Some(0));
+        let human = strata()
+            .args(["check", "--deploy", "--profile", "prod"])
+            .arg(&example)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&human.stdout).ends_with("production audit (profile `prod`): no findings\n"),
+            "{}",
+            String::from_utf8_lossy(&human.stdout)
+        );
+    }
+    // Its dev profile is not for production.
+    let dev = strata()
+        .args(["check", "--deploy", "--profile", "dev"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert_eq!(dev.status.code(), Some(1));
+    let dev_report = String::from_utf8_lossy(&dev.stderr);
+    for code in ["S1301", "S1312"] {
+        assert!(dev_report.contains(&format!("warning[{code}]")), "{dev_report}");
+    }
+}
+
+/// A macro stack is explained from the attribute of its Rust file.
+#[test]
+fn explain_reads_the_attribute_of_a_rust_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let quickstart = strata()
+        .current_dir(&root)
+        .args(["explain", "examples/quickstart.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        quickstart.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&quickstart.stderr)
+    );
+    insta::assert_snapshot!("explain_rust_file", String::from_utf8(quickstart.stdout).unwrap());
+    let mermaid = strata()
+        .current_dir(&root)
+        .args(["explain", "examples/quickstart.rs", "--format", "mermaid"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&mermaid.stdout).starts_with("flowchart TB\n"));
+
+    // `file = "stack.toml"` under cfg_attr: both builds, each with its profile,
+    // the file found next to the crate's Cargo.toml.
+    let scaffold = strata()
+        .current_dir(&root)
+        .args(["explain", "examples/init-app/src/main.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        scaffold.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&scaffold.stderr)
+    );
+    insta::assert_snapshot!(
+        "explain_rust_file_with_profiles",
+        String::from_utf8(scaffold.stdout).unwrap()
+    );
+}
+
+#[test]
+fn a_rust_file_without_a_stack_or_with_a_bad_one_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("none.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.rs"),
+        "use axum::Router;\n\n#[strata::stack(cors(allow_origins = [\"*\"], allow_credentials = true), corz)]\nfn app() -> Router {\n    Router::new()\n}\n",
+    )
+    .unwrap();
+    let run_in = |args: &[&str]| {
+        let output = Command::cargo_bin("strata")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (output.status.code(), String::from_utf8(output.stderr).unwrap())
+    };
+    let (code, message) = run_in(&["explain", "none.rs"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        message.contains("none.rs has no #[strata::stack(...)] attribute"),
+        "{message}"
+    );
+    let (code, report) = run_in(&["check", "bad.rs"]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("check_rust_file", report);
+    let (code, message) = run_in(&["check", "bad.rs", "--profile", "dev"]);
+    assert_eq!(code, Some(2), "{message}");
+}
+
+/// `strata check | head` and friends: a reader that goes away ends the
+/// output, not the command with a panic (exit 101).
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for args in [
+        &["schema"][..],
+        &["check", "good.toml"],
+        &["explain", "good.toml"],
+        &["check", "bad.toml", "--format", "json"],
+    ] {
+        // The read end is closed before the command starts: its first write
+        // meets EPIPE, whatever the timing.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"))
+            .current_dir(&fixtures)
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let expected = if args.contains(&"bad.toml") { 1 } else { 0 };
+        assert_eq!(output.status.code(), Some(expected), "{args:?}: {stderr}");
+    }
+}
+
+/// `check`, `explain` and `gen` all read ./stack.toml when given no file.
+#[test]
+fn every_command_defaults_to_stack_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good.toml"),
+        dir.path().join("stack.toml"),
+    )
+    .unwrap();
+    let run_in = |args: &[&str]| {
+        let output = Command::cargo_bin("strata")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(run_in(&["check"]), "stack.toml: ok, 5 layers\n");
+    assert!(run_in(&["explain"]).starts_with("stack.toml: 5 layers, canonical order"));
+    assert_eq!(run_in(&["gen", "-o", "stack.rs"]), "wrote stack.rs (5 layers)\n");
+    assert_eq!(
+        run_in(&["gen", "-o", "stack.rs", "--check"]),
+        "stack.rs is up to date with stack.toml\n"
+    );
 }
 
 #[test]

@@ -133,3 +133,32 @@ impl Builder {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Builder;
+
+    /// The generated module wraps each custom layer in a check whose error
+    /// names the stack.toml line and column (cli/tests/builds.rs builds such
+    /// a crate and reads rustc's error).
+    #[test]
+    fn custom_layers_are_checked_with_their_stack_toml_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let stack = dir.path().join("stack.toml");
+        std::fs::write(
+            &stack,
+            "[request_id]\n\n[[custom]]\nname = \"audit\"\nlayer = \"crate::Audit::new()\"\n",
+        )
+        .unwrap();
+        let out = Builder::new().file(&stack).out_dir(dir.path()).compile().unwrap();
+        let module = std::fs::read_to_string(out).unwrap();
+        let name = stack.display().to_string();
+        for expected in [
+            format!("message = \"{name}:5:9: the `layer` of custom `audit` is not a tower `Layer`: `{{Self}}`\""),
+            format!("label = \"the `layer` written at {name}:5:9\""),
+            "written_at(crate::Audit::new())".to_string(),
+        ] {
+            assert!(module.contains(&expected), "{expected}\n{module}");
+        }
+    }
+}

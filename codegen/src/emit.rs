@@ -1,7 +1,7 @@
 //! Emission: the function the user annotated, rewritten to return the
 //! wrapped service; and diagnostics as `compile_error!`s on the user's tokens.
 
-use crate::diag::{Diagnostic, Diagnostics, Level};
+use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::ir::private;
 use crate::tree::{Spanned, Value};
 use proc_macro2::{Span, TokenStream};
@@ -131,12 +131,11 @@ fn compile_file(
         text: &text,
     };
     let mut rendered = Diagnostics::default();
-    for diagnostic in found.iter() {
+    for diagnostic in crate::render::in_file_order(&found) {
         let mut located = diagnostic.clone();
-        located.message = crate::render::located(source, diagnostic).trim_end().to_string();
+        located.message = crate::render::inline(source, diagnostic);
         located.loc = file.loc.clone();
         located.notes.clear();
-        located.help = None;
         rendered.push(located);
     }
     let path_text = path.display().to_string();
@@ -358,12 +357,18 @@ fn result_ok_type(output: &syn::Type) -> Option<TokenStream> {
     Some(replaced.to_token_stream())
 }
 
-/// Every error as a `compile_error!` spanned on the offending token, notes as
-/// their own errors on their own tokens, and warnings as deprecation
-/// warnings (the only warning a stable proc macro can raise).
+/// Every finding as rustc shows it, in source order: each error a
+/// `compile_error!` spanned on the offending token, with its notes as
+/// `note:` lines of the same message (a stable proc macro cannot attach a
+/// second span to an error, and a note rendered as an `error:` of its own
+/// reads as a second mistake), and warnings as deprecation warnings (the
+/// only warning a stable proc macro can raise).
 pub fn diagnostics(diagnostics: &Diagnostics) -> TokenStream {
+    let mut ordered: Vec<&Diagnostic> = diagnostics.iter().collect();
+    // Stable: findings at the same token keep the order they were found in.
+    ordered.sort_by_key(|diagnostic| source_position(&diagnostic.loc));
     let mut tokens = TokenStream::new();
-    for (index, diagnostic) in diagnostics.iter().enumerate() {
+    for (index, diagnostic) in ordered.into_iter().enumerate() {
         match diagnostic.level {
             Level::Error => tokens.extend(error(diagnostic)),
             Level::Warning => tokens.extend(warning(diagnostic, index)),
@@ -372,21 +377,47 @@ pub fn diagnostics(diagnostics: &Diagnostics) -> TokenStream {
     tokens
 }
 
-fn error(diagnostic: &Diagnostic) -> TokenStream {
-    let mut error = syn::Error::new(diagnostic.loc.span(), diagnostic.rustc_message());
-    for note in &diagnostic.notes {
-        error.combine(syn::Error::new(
-            note.loc.span(),
-            format!("note ({}): {}", diagnostic.code, note.message),
-        ));
+/// Line and column (1-based) of a span, when the compiler tells (it does
+/// since Rust 1.88); `None` for spans that do not come from a file.
+fn line_column(span: Span) -> Option<(usize, usize)> {
+    let start = span.start();
+    (start.line > 0).then_some((start.line, start.column + 1))
+}
+
+fn source_position(loc: &Loc) -> (usize, usize) {
+    match loc {
+        Loc::Span(span) => line_column(*span).unwrap_or((0, 0)),
+        Loc::Bytes(range) => (0, range.start),
     }
-    error.into_compile_error()
+}
+
+/// `CODE: message`, a `note:` line per note (with where it points), and the fix.
+fn message(diagnostic: &Diagnostic) -> String {
+    let mut text = format!("{}: {}", diagnostic.code, diagnostic.message);
+    for note in &diagnostic.notes {
+        text.push_str("\nnote: ");
+        text.push_str(&note.message);
+        if let Loc::Span(span) = &note.loc
+            && let Some((line, column)) = line_column(*span)
+        {
+            text.push_str(&format!(" (line {line}, column {column})"));
+        }
+    }
+    if let Some(help) = &diagnostic.help {
+        text.push_str("\nhelp: ");
+        text.push_str(help);
+    }
+    text
+}
+
+fn error(diagnostic: &Diagnostic) -> TokenStream {
+    syn::Error::new(diagnostic.loc.span(), message(diagnostic)).into_compile_error()
 }
 
 fn warning(diagnostic: &Diagnostic, index: usize) -> TokenStream {
     let span: Span = diagnostic.loc.span();
     let name = format_ident!("strata_warning_{}", index, span = span);
-    let note = format!("\n{}", diagnostic.rustc_message());
+    let note = format!("\n{}", message(diagnostic));
     quote_spanned! {span=>
         const _: () = {
             #[deprecated(note = #note)]

@@ -84,3 +84,207 @@ pub fn dot(compiled: &Compiled) -> String {
     out.push_str("}\n");
     out
 }
+
+/// What one `#[strata::stack(...)]` attribute of a Rust file describes.
+#[derive(Debug)]
+pub enum Description {
+    /// The middlewares are written in the attribute.
+    Inline(crate::tree::Document),
+    /// `file = "stack.toml"`: the middlewares are in that file (relative to
+    /// the crate's Cargo.toml), built with `profile`.
+    File { path: String, profile: Option<String> },
+}
+
+/// A `#[strata::stack(...)]` found in a Rust file, so that a macro stack can
+/// be explained and checked like a stack.toml (`strata explain src/main.rs`).
+#[derive(Debug)]
+pub struct RustStack {
+    /// The annotated function's name.
+    pub function: String,
+    /// The `cfg_attr` condition the attribute is under, as written
+    /// (`debug_assertions`), if any.
+    pub condition: Option<String>,
+    /// The attribute (`strata::stack(...)`): where a missing middleware is reported.
+    pub at: crate::diag::Loc,
+    pub description: Description,
+}
+
+/// Every `#[strata::stack(...)]` (or `#[stack(...)]`, or one under
+/// `#[cfg_attr(..., strata::stack(...))]`) on a function of `text`, in
+/// file order, including functions in inline modules. Locations are spans
+/// of this text; [`crate::render::spans_to_bytes`] turns them into byte
+/// ranges. A file that is not Rust, or an attribute that does not parse, is
+/// an error at its location.
+pub fn rust_stacks(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnostic> {
+    crate::parse::limits::with_stack(|| rust_stacks_here(text))
+}
+
+fn rust_stacks_here(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnostic> {
+    use crate::diag::{Diagnostic, Loc};
+    let unreadable = |error: syn::Error, what: &str| {
+        Diagnostic::error(
+            crate::rules::WRONG_VALUE,
+            &Loc::Span(error.span()),
+            format!("{what}: {error}"),
+        )
+    };
+    // A shebang line or a byte-order mark would shift every offset that
+    // `syn::parse_file` reports; blank them instead of cutting them.
+    let mut source = text.to_string();
+    if source.starts_with('\u{feff}') {
+        source.replace_range(..3, "   ");
+    }
+    if source.trim_start_matches(' ').starts_with("#!") && !source.trim_start_matches(' ').starts_with("#![") {
+        let end = source.find('\n').unwrap_or(source.len());
+        source.replace_range(..end, &" ".repeat(end));
+    }
+    let file: syn::File = syn::parse_str(&source).map_err(|error| {
+        unreadable(error, "this is not a Rust file strata can read")
+            .help("`strata explain FILE.rs` reads the #[strata::stack(...)] attributes of a Rust source file")
+    })?;
+    let mut found = Vec::new();
+    let mut items: Vec<&syn::Item> = file.items.iter().collect();
+    let mut index = 0;
+    while index < items.len() {
+        match items[index] {
+            syn::Item::Fn(function) => {
+                for attribute in &function.attrs {
+                    let Some((condition, meta)) = stack_attribute(attribute) else {
+                        continue;
+                    };
+                    let at = Loc::Span(syn::spanned::Spanned::span(&meta));
+                    let tokens = match &meta {
+                        syn::Meta::List(list) => list.tokens.clone(),
+                        _ => proc_macro2::TokenStream::new(),
+                    };
+                    let document = crate::parse::attr::parse(tokens)
+                        .map_err(|error| unreadable(error, "the #[strata::stack] attribute does not parse"))?;
+                    found.push(RustStack {
+                        function: function.sig.ident.to_string(),
+                        condition,
+                        at,
+                        description: describe(document),
+                    });
+                }
+            }
+            syn::Item::Mod(module) => {
+                if let Some((_, inner)) = &module.content {
+                    // Visit the module's items next, keeping file order.
+                    let rest = items.split_off(index + 1);
+                    items.extend(inner.iter());
+                    items.extend(rest);
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    Ok(found)
+}
+
+/// `strata::stack(...)` or `stack(...)`, directly or inside a `cfg_attr`.
+fn stack_attribute(attribute: &syn::Attribute) -> Option<(Option<String>, syn::Meta)> {
+    if is_stack_path(attribute.path()) {
+        return Some((None, attribute.meta.clone()));
+    }
+    if !attribute.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let syn::Meta::List(list) = &attribute.meta else {
+        return None;
+    };
+    let parts = list
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut parts = parts.into_iter();
+    let condition = parts.next()?;
+    // As written, near enough: `not (a)` → `not(a)`, `all (a , b)` → `all(a, b)`.
+    let condition = quote::ToTokens::to_token_stream(&condition)
+        .to_string()
+        .replace(" (", "(")
+        .replace(" ,", ",");
+    parts
+        .find(|meta| is_stack_path(meta.path()))
+        .map(|meta| (Some(condition), meta))
+}
+
+fn is_stack_path(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(names.as_slice(), [stack] if stack == "stack")
+        || matches!(names.as_slice(), [strata, stack] if strata == "strata" && stack == "stack")
+}
+
+fn describe(document: crate::tree::Document) -> Description {
+    use crate::tree::Value;
+    let setting = |key: &str| {
+        document
+            .settings
+            .iter()
+            .find(|entry| entry.key.value == key)
+            .and_then(|entry| match &entry.value.value {
+                Value::Str(text) => Some(text.clone()),
+                _ => None,
+            })
+    };
+    match setting("file") {
+        Some(path) => Description::File {
+            path,
+            profile: setting("profile"),
+        },
+        None => Description::Inline(document),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_attributes_in_file_order_under_cfg_attr_and_in_modules() {
+        let text = r#"#!/usr/bin/env run-cargo-script
+use axum::Router;
+
+#[strata::stack(request_id, timing)]
+fn first() -> Router { Router::new() }
+
+mod inner {
+    #[cfg_attr(debug_assertions, strata::stack(file = "stack.toml", profile = "dev"))]
+    #[cfg_attr(not(debug_assertions), strata::stack(file = "stack.toml"))]
+    pub fn second() -> axum::Router { axum::Router::new() }
+}
+
+#[tokio::main]
+async fn main() {}
+"#;
+        let stacks = rust_stacks(text).unwrap();
+        let summary: Vec<(String, Option<String>)> = stacks
+            .iter()
+            .map(|s| (s.function.clone(), s.condition.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("first".to_string(), None),
+                ("second".to_string(), Some("debug_assertions".to_string())),
+                ("second".to_string(), Some("not(debug_assertions)".to_string())),
+            ]
+        );
+        assert!(matches!(&stacks[0].description, Description::Inline(d) if d.middlewares.len() == 2));
+        assert!(matches!(
+            &stacks[1].description,
+            Description::File { path, profile: Some(profile) } if path == "stack.toml" && profile == "dev"
+        ));
+        // Spans are offsets of this text, the shebang line included.
+        let crate::diag::Loc::Span(span) = &stacks[0].at else {
+            panic!()
+        };
+        assert_eq!(&text[span.byte_range()], "strata::stack(request_id, timing)");
+    }
+
+    #[test]
+    fn a_file_that_is_not_rust_is_an_error_not_a_panic() {
+        assert!(rust_stacks("fn (").is_err());
+        assert!(rust_stacks("#[strata::stack(cors(]\nfn app() {}").is_err());
+        assert!(rust_stacks("").unwrap().is_empty());
+    }
+}

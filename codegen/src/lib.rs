@@ -9,6 +9,7 @@
 //! renders diagnostics).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod audit;
 #[cfg(feature = "generate")]
 pub mod builder;
 pub mod checks;

@@ -3,6 +3,8 @@
 
 use crate::Compiled;
 use crate::lower::{Cx, stack_expr};
+use crate::middleware::Config;
+use crate::model::StackSpec;
 use minijinja::{AutoEscape, Environment, context};
 use quote::quote;
 use sha2::{Digest, Sha256};
@@ -35,7 +37,8 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
 }
 
 fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
-    let stack = stack_expr(&compiled.spec, &compiled.plan, quote!(app), &Cx::new(true));
+    let spec = located_custom_layers(compiled, origin);
+    let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true));
     let service_type = crate::emit::service_type();
     let layers: Vec<minijinja::Value> = compiled
         .plan
@@ -72,6 +75,52 @@ fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String
     let file: syn::File =
         syn::parse_str(code).map_err(|error| format!("strata bug: the generated module does not parse: {error}"))?;
     Ok(format!("{header}\n{}", prettyplease::unparse(&file)))
+}
+
+/// The spec with each `custom` layer's expression wrapped in a check whose
+/// error names where its `layer = "..."` is written (`stack.toml:16:9`).
+/// rustc reports errors in the generated file (`OUT_DIR/strata_stack.rs`),
+/// which the user never wrote; a value that is not a tower `Layer` fails in
+/// this check first, with a message that points back at the description.
+fn located_custom_layers(compiled: &Compiled, origin: Origin<'_>) -> StackSpec {
+    let private = crate::ir::private();
+    let source = crate::render::Source {
+        name: origin.source,
+        text: origin.text,
+    };
+    let mut spec = compiled.spec.clone();
+    for layer in &mut spec.layers {
+        let Config::Custom(custom) = &mut layer.config else {
+            continue;
+        };
+        let name = custom.display_name();
+        let Some(layer) = &mut custom.layer else { continue };
+        let at = source.position(&layer.loc);
+        let location = format!("{}:{}:{}", origin.source, at.line, at.column);
+        // `{` and `}` are on_unimplemented's placeholders.
+        let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
+        let message = format!(
+            "{}: the `layer` of custom `{}` is not a tower `Layer`: `{{Self}}`",
+            escape(&location),
+            escape(&name)
+        );
+        let label = format!("the `layer` written at {}", escape(&location));
+        let note = format!(
+            "fix `layer = \"...\"` at {}: write a Rust expression that builds a tower Layer",
+            escape(&location)
+        );
+        let expr = &layer.value;
+        layer.value = quote! {{
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            trait WrittenInTheDescription {}
+            impl<L: #private::runtime::custom::CustomLayer> WrittenInTheDescription for L {}
+            fn written_at<L: WrittenInTheDescription>(layer: L) -> L {
+                layer
+            }
+            written_at(#expr)
+        }};
+    }
+    spec
 }
 
 /// The digest recorded in a generated module's header, if it has one.

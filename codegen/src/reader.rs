@@ -16,6 +16,9 @@ pub struct Reader<'a> {
     used: Vec<bool>,
     known: Vec<(&'static str, Kind)>,
     required: Vec<&'static str>,
+    /// Required keys found missing, reported by [`Reader::finish`] unless an
+    /// unknown key is a typo of them (one mistake, one error).
+    missing: Vec<(&'static str, Diagnostic)>,
     pub diagnostics: &'a mut Diagnostics,
 }
 
@@ -41,6 +44,7 @@ impl<'a> Reader<'a> {
             used: vec![false; entries.len()],
             known: Vec::new(),
             required: Vec::new(),
+            missing: Vec::new(),
             diagnostics,
         }
     }
@@ -208,10 +212,11 @@ impl<'a> Reader<'a> {
     pub fn require<T>(&mut self, value: Option<T>, key: &'static str, at: &Loc, example: &str) -> Option<T> {
         self.required.push(key);
         if value.is_none() && !self.entries.iter().any(|e| e.key.value == key) {
-            self.diagnostics.push(
+            self.missing.push((
+                key,
                 Diagnostic::error(WRONG_VALUE, at, format!("`{}` needs `{key}`", self.middleware))
                     .help(format!("add {key} = {example}")),
-            );
+            ));
         }
         value
     }
@@ -221,8 +226,11 @@ impl<'a> Reader<'a> {
         (&self.known, &self.required)
     }
 
-    /// Reports every key that no one asked for.
-    pub fn finish(self) {
+    /// Reports every key that no one asked for, and every required key
+    /// missing, except one the user misspelled: `requets = 10` is one
+    /// mistake, reported once, as an unknown key with its suggestion.
+    pub fn finish(mut self) {
+        let mut misspelled = Vec::new();
         for (entry, used) in self.entries.iter().zip(&self.used) {
             if *used {
                 continue;
@@ -234,6 +242,10 @@ impl<'a> Reader<'a> {
                 format!("unknown key `{key}` in `{}`", self.middleware),
             );
             error = match suggest(key, self.known.iter().map(|(known, _)| *known)) {
+                Some(near) if self.missing.iter().any(|(required, _)| *required == near) => {
+                    misspelled.push(near);
+                    error.help(format!("did you mean `{near}`? `{}` needs it", self.middleware))
+                }
                 Some(near) => error.help(format!("did you mean `{near}`?")),
                 None if self.known.is_empty() => error.help(format!("`{}` takes no options", self.middleware)),
                 None => error.help(format!(
@@ -247,6 +259,11 @@ impl<'a> Reader<'a> {
                 )),
             };
             self.diagnostics.push(error);
+        }
+        for (key, error) in std::mem::take(&mut self.missing) {
+            if !misspelled.contains(&key) {
+                self.diagnostics.push(error);
+            }
         }
     }
 }
@@ -279,4 +296,36 @@ fn parse_expression(text: &str) -> syn::Result<syn::Expr> {
         ));
     }
     syn::parse2(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    fn messages(text: &str) -> Vec<String> {
+        let (_, diagnostics) = crate::compile_toml(text, None);
+        diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_misspelled_required_key_is_one_error() {
+        let found = messages("[rate_limit]\nrequets = 10\nper = \"1m\"\n");
+        assert_eq!(found, ["S0701: unknown key `requets` in `rate_limit`"]);
+        let (_, diagnostics) = crate::compile_toml("[rate_limit]\nrequets = 10\nper = \"1m\"\n", None);
+        assert_eq!(
+            diagnostics.iter().next().and_then(|d| d.help.as_deref()),
+            Some("did you mean `requests`? `rate_limit` needs it")
+        );
+    }
+
+    #[test]
+    fn a_required_key_left_out_is_still_reported() {
+        let found = messages("[rate_limit]\nper = \"1m\"\nburst = 3\n");
+        assert!(
+            found.contains(&"S0704: `rate_limit` needs `requests`".to_string()),
+            "{found:?}"
+        );
+        assert!(found.iter().any(|m| m.contains("unknown key `burst`")), "{found:?}");
+    }
 }

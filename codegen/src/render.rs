@@ -53,8 +53,31 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
+/// A span of a Rust file parsed outside the compiler (`strata explain
+/// src/main.rs` parses it with `syn`) as a byte range of that file, so the
+/// file's diagnostics render like a stack.toml's.
+pub fn span_to_bytes(loc: &Loc) -> Loc {
+    match loc {
+        Loc::Span(span) => Loc::Bytes(span.byte_range()),
+        bytes => bytes.clone(),
+    }
+}
+
+/// Every location of `diagnostics` through [`span_to_bytes`].
+pub fn spans_to_bytes(diagnostics: Diagnostics) -> Diagnostics {
+    let mut converted = Diagnostics::default();
+    for mut diagnostic in diagnostics.into_vec() {
+        diagnostic.loc = span_to_bytes(&diagnostic.loc);
+        for note in &mut diagnostic.notes {
+            note.loc = span_to_bytes(&note.loc);
+        }
+        converted.push(diagnostic);
+    }
+    converted
+}
+
 /// Diagnostics in file order, as a reader goes through the file.
-fn in_file_order(diagnostics: &Diagnostics) -> Vec<&Diagnostic> {
+pub fn in_file_order(diagnostics: &Diagnostics) -> Vec<&Diagnostic> {
     let mut ordered: Vec<&Diagnostic> = diagnostics.iter().collect();
     ordered.sort_by_key(|diagnostic| match &diagnostic.loc {
         Loc::Bytes(range) => range.start,
@@ -85,9 +108,26 @@ fn human_one(source: Source<'_>, diagnostic: &Diagnostic) -> String {
     out
 }
 
-/// One diagnostic without its level prefix: `CODE: message`, the snippet, the
-/// notes and the fix. What the macro puts in a `compile_error!` for a file.
-pub fn located(source: Source<'_>, diagnostic: &Diagnostic) -> String {
+/// `FILE:LINE:COL: message`, then `note: FILE:LINE:COL: note` lines: a file
+/// diagnostic inside one rustc error (the macro's `file = ...`), which
+/// rustc indents under its own `error:` line and follows with the
+/// attribute's snippet. A snippet of the file inside it would be indented
+/// twice and show two `-->` arrows.
+pub fn inline(source: Source<'_>, diagnostic: &Diagnostic) -> String {
+    let at = |loc: &Loc| {
+        let position = source.position(loc);
+        format!("{}:{}:{}", source.name, position.line, position.column)
+    };
+    let mut out = format!("{}: {}", at(&diagnostic.loc), diagnostic.message);
+    for note in &diagnostic.notes {
+        let _ = write!(out, "\nnote: {}: {}", at(&note.loc), note.message);
+    }
+    out
+}
+
+/// One diagnostic without its level prefix: the message, the snippet, the
+/// notes and the fix.
+fn located(source: Source<'_>, diagnostic: &Diagnostic) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", diagnostic.message);
     snippet(&mut out, source, &diagnostic.loc, None);

@@ -43,11 +43,13 @@ static STACK_RULES: &[Rule] = &[
     },
 ];
 
-/// Every rule strata knows: the stack-wide ones, then each middleware's.
+/// Every rule strata knows: the stack-wide ones, each middleware's, and
+/// the production audit's (S13xx, `strata check --deploy` only: no `check`).
 pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     STACK_RULES
         .iter()
         .chain(REGISTRY.iter().flat_map(|def| def.rules.iter()))
+        .chain(crate::audit::RULES.iter())
 }
 
 /// Runs every check, collecting every finding.
