@@ -91,7 +91,28 @@
 //! | S0901 | error | `proxy`: neither `trusted_proxies` nor `hops`, both, a malformed CIDR, a range that trusts every address (`0.0.0.0/0`), `hops` outside 1–255 |
 //! | S1001 | error | `timeout` / `body_limit` / `concurrency_limit`: a zero or unparsable duration, size or count; a `timeout.status` other than 408, 503, 504 |
 //! | S1101 | error | `metrics.path` inside `access_log.exclude_paths` (the scrapes would leave no trace) |
-//! | S1301 | warning | `strata check --deploy` only: the production audit (no `trusted_host`, no HSTS, a literal secret, no `timeout` or `body_limit`, …) |
+//!
+//! ## The production audit: `strata check --deploy`
+//!
+//! Warnings with a code per finding, reported only by `strata check
+//! --deploy` (never by a build or a plain `strata check`: in development
+//! they are noise, not mistakes); `--deploy` exits 1 when any fires. Audit
+//! the profile you ship: `strata check --deploy stack.toml --profile prod`.
+//!
+//! | code | finding |
+//! | --- | --- |
+//! | S1301 | no `trusted_host`: any Host is answered, and links built from it can be forged |
+//! | S1302 | no HSTS: `security_headers` absent, `hsts = false`, or `hsts.max_age = 0` |
+//! | S1303 | `session.https_only = false`: the cookie travels over plain HTTP |
+//! | S1304 | a secret written in the description (`session.secret`, which only the dev profile accepts) |
+//! | S1305 | `cors` allows the `"null"` origin (replaces S0105's warning at the same place) |
+//! | S1306 | `cors.allow_origin_regex` where a list of origins would do |
+//! | S1307 | no `timeout` |
+//! | S1308 | no `body_limit` |
+//! | S1309 | `jwt` or `api_key` without a `rate_limit` to slow down guessing |
+//! | S1310 | `https_redirect` without `trusted_host`: the redirect echoes any Host (reported instead of S1301) |
+//! | S1311 | no `access_log` |
+//! | S1312 | a development profile selected (`dev`, `development`, `local`, `test`) |
 //!
 //! # Testing a stack
 //!
