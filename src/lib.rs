@@ -236,6 +236,7 @@
 //! | [`Session`] | `session` | `get`, `insert`, `remove`, `clear`, `renew`; saved when the response leaves the session layer |
 //! | [`Claims`] | `jwt` | the verified claims: `subject()`, `get::<T>(name)`, `deserialize::<T>()` |
 //! | [`ClientInfo`] | `proxy` (else the connection) | the client's `ip`, `scheme` and `host` |
+//! | `TraceContext` | `trace_context` | the W3C trace: `trace_id()`, `traceparent()` to send on outgoing calls |
 //!
 //! # The order
 //!
@@ -279,6 +280,9 @@
 //! - `redis`: the Redis backends, `rate_limit(backend = "redis")` and
 //!   `session(store = "redis")`; using them without the feature is a
 //!   compile error naming it.
+//! - `otel`: `trace_context`'s exporter: `access_log`'s `request` span is
+//!   exported through `tracing-opentelemetry` as a server span whose parent
+//!   is the incoming `traceparent`.
 pub mod reference;
 
 /// The middlewares' tower types (`strata-runtime`), as the stack uses
