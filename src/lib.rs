@@ -162,7 +162,7 @@
 //! | `fn app() -> Router` | `fn app() -> Stack<impl Service<..>>` |
 //! | `async fn app() -> Router` | `async fn app() -> Stack<..>`: the body may await (connect to a database, read a config) |
 //! | `fn app(state: AppState, tag: HeaderValue) -> Router` | the same parameters; each is usable **by value** in `custom(layer = ...)` expressions: the layers are built before the body runs, and the body receives only the parameters it mentions |
-//! | `fn app<S: Store>(store: S) -> Router` | generic, and `impl Trait` parameters too (then every parameter goes to the body) |
+//! | `fn app<S: Store>(store: S) -> Router` | generic, and `impl Trait` parameters too; then every parameter goes to the body, so a layer expression clones what it uses (`custom(layer = MyLayer::new(store.clone()))`) |
 //! | `fn app() -> Result<Router, E>` | `Result<Stack<..>, E>`, where `E: From<`[`EnvError`]`>`: a missing or unusable environment variable is an `Err` listing them all instead of a panic (with `?` in the body, `E` may be your own error type) |
 //!
 //! Rules of the road:
