@@ -6,7 +6,8 @@
 #
 # 1. `cargo bench --bench stacks`: wall-clock medians (divan), `bench` profile.
 # 2. `cargo bench --bench instructions`: instructions per request under
-#    callgrind (needs valgrind), the figures the claims rest on.
+#    callgrind (needs valgrind), the figures the claims rest on; then
+#    `cargo bench --bench guards`, each guard against its tower equivalent.
 # 3. `bash benches/compile_time.sh`: clean and incremental builds of one app,
 #    macro vs hand-written, in its own target dir under /tmp.
 #
@@ -31,6 +32,10 @@ cargo bench -q --bench stacks 2>/dev/null
 echo
 echo "## Instructions (callgrind)"
 cargo bench -q --bench instructions
+
+echo
+echo "## Guards (callgrind)"
+cargo bench -q --bench guards
 
 if [[ -z "${SKIP_COMPILE_TIME:-}" ]]; then
     echo

@@ -26,10 +26,19 @@ use support::serve;
     ),
     request_id,
     catch_panic,
+    concurrency_limit(max_in_flight = 1),
+    body_limit(max = "1KB"),
 )]
 fn api() -> Router {
     Router::new()
         .route("/hello", get(|| async { "hello" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                "slow"
+            }),
+        )
         .route(
             "/echo",
             post(|Json(body): Json<serde_json::Value>| async move { Json(body) }),
@@ -58,6 +67,16 @@ async function probe(label, path, init) {{
   lines.push(await probe("post", "/echo", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: '{{"n":1}}' }}));
   lines.push(await probe("unauthorized", "/unauthorized", {{}}));
   lines.push(await probe("panic", "/panic", {{}}));
+  // A text/plain POST needs no preflight; 2000 bytes are over the 1 KB limit.
+  lines.push(await probe("toolarge", "/echo", {{ method: "POST", headers: {{ "content-type": "text/plain" }}, body: "x".repeat(2000) }}));
+  // One slow request holds the only slot; the next one is shed.
+  const slow = probe("slow", "/slow", {{}});
+  let busy = "";
+  for (let i = 0; i < 20 && !busy.includes("=503:"); i++) {{
+    busy = await probe("busy", "/hello", {{}});
+  }}
+  lines.push(busy);
+  lines.push(await slow);
   document.getElementById("out").textContent = lines.join("\n");
 }})();
 </script></body></html>"#,
@@ -114,13 +133,17 @@ async fn a_browser_on_an_allowed_origin_reads_responses_errors_included() {
     let url = serve_page("localhost", api).await;
     let out = tokio::task::spawn_blocking(move || browse(&url)).await.unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 7, "{out}");
     assert_eq!(lines[0], "get=200:hello");
     // A JSON POST needs a preflight; the browser made one and was let through.
     assert_eq!(lines[1], r#"post=200:{"n":1}"#);
     // Error statuses are readable only because they carry CORS headers.
     assert_eq!(lines[2], "unauthorized=401:no");
     assert_eq!(lines[3], r#"panic=500:{"detail":"Internal server error"}"#);
+    // The guards' answers too: a 413 and a 503 the page can read.
+    assert_eq!(lines[4], r#"toolarge=413:{"detail":"Request body too large"}"#);
+    assert_eq!(lines[5], r#"busy=503:{"detail":"Server busy"}"#);
+    assert_eq!(lines[6], "slow=200:slow");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +153,7 @@ async fn a_browser_on_a_disallowed_origin_is_refused() {
     let url = serve_page("127.0.0.1", api).await;
     let out = tokio::task::spawn_blocking(move || browse(&url)).await.unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 7, "{out}");
     for line in lines {
         assert!(line.ends_with("=TypeError:Failed to fetch"), "{line}");
     }

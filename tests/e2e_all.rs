@@ -16,9 +16,13 @@ use support::{empty, request, send, serve};
     api_key(keys_env = "STRATA_E2E_ALL_KEYS", public_paths = ["/public"]),
     jwt(secret_env = "STRATA_E2E_ALL_JWT", public_paths = ["/public"]),
     session(secret_env = "STRATA_E2E_ALL_SESSION"),
+    body_limit(max = "1MB"),
+    decompression,
     redirect_slashes,
     rate_limit(requests = 100, per = "1m"),
     block(user_agent_prefixes = ["BadBot"]),
+    concurrency_limit(max_in_flight = 64),
+    timeout(request = "10s", request_body = "5s"),
     catch_panic,
     compression,
     cors(allow_origins = ["https://app.example.com"]),
@@ -139,6 +143,12 @@ fn every_registered_middleware_is_in_the_every_middleware_stacks() {
             "tests/hostile_requests.rs",
             include_str!("hostile_requests.rs"),
             &["catch_panic", "custom"][..],
+        ),
+        // The fuzzed stack: a panic must reach the fuzzer.
+        (
+            "fuzz/entries.rs",
+            include_str!("../fuzz/entries.rs"),
+            &["catch_panic"][..],
         ),
     ] {
         let entries = stack_entries(source);

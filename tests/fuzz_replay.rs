@@ -18,7 +18,8 @@ fn replay(target: &str, entry: fn(&[u8])) {
         let mut paths: Vec<_> = files.filter_map(|file| file.ok().map(|f| f.path())).collect();
         paths.sort();
         for path in paths {
-            let data = std::fs::read(&path).unwrap();
+            // A running fuzzer may drop a corpus file while this reads.
+            let Ok(data) = std::fs::read(&path) else { continue };
             // Name the input if it fails: the panic message alone would not.
             eprintln!("replaying {}", path.display());
             entry(&data);

@@ -644,3 +644,25 @@ fn check_reports_the_identity_rules_at_file_line_column() {
     }
     insta::assert_snapshot!("check_identity_human", output.stderr);
 }
+
+#[test]
+fn check_reports_bad_guard_values_at_their_line_and_column() {
+    let output = run(&["check", "guards_bad.toml"]);
+    assert_eq!(output.code, 1);
+    for (code, at) in [
+        ("S1001", "3:11"),
+        ("S1001", "4:10"),
+        ("S1001", "5:16"),
+        ("S1001", "8:17"),
+        ("S0801", "11:23"),
+        ("S1001", "14:7"),
+    ] {
+        let located = format!("--> guards_bad.toml:{at}\n");
+        let position = output
+            .stderr
+            .find(&located)
+            .unwrap_or_else(|| panic!("nothing at {at}: {}", output.stderr));
+        let error_line = output.stderr[..position].trim_end().lines().last().unwrap();
+        assert!(error_line.starts_with(&format!("error[{code}]")), "{error_line}");
+    }
+}

@@ -105,3 +105,37 @@ pub fn check_env_name(key: &str, variable: &Spanned<String>, diagnostics: &mut D
         );
     }
 }
+
+/// A duration as every duration option writes it (`rate_limit.per`,
+/// `timeout.request`): a whole number and one unit, `"500ms"`, `"30s"`,
+/// `"1m"`, `"1h"` or `"1d"`; in milliseconds, `None` when unparsable.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    number.checked_mul(unit_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1m"), Some(60_000));
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("2h"), Some(7_200_000));
+        assert_eq!(parse_duration("0s"), Some(0));
+        for bad in ["", "m", "1", "1 m", "1min", "-1s", "1.5s", "99999999999999999999d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+}

@@ -30,6 +30,9 @@ pub enum Kind {
     Strings,
     Bool,
     UInt,
+    /// A quantity written either as a string with a unit (`"2MB"`) or as a
+    /// plain non-negative integer.
+    StringOrUInt,
     /// A Rust expression, written as a string in TOML.
     Expr,
     /// A nested table, or a boolean that switches it off or on.
@@ -175,6 +178,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A quantity that may carry a unit (`max = "2MB"`) or be a plain
+    /// integer (`max = 1048576`): the text as written, an integer in decimal.
+    pub fn string_or_uint(&mut self, key: &'static str) -> Option<Spanned<String>> {
+        let entry = self.take(key, Kind::StringOrUInt)?;
+        match &entry.value.value {
+            Value::Str(text) => Some(Spanned::new(text.clone(), entry.value.loc.clone())),
+            Value::Int(number) if *number >= 0 => Some(Spanned::new(number.to_string(), entry.value.loc.clone())),
+            _ => {
+                self.wrong_type(key, "a string or a non-negative integer", &entry.value);
+                None
+            }
+        }
+    }
+
     /// A Rust expression: written as one in the attribute, as a string in TOML.
     pub fn expr(&mut self, key: &'static str) -> Option<Spanned<TokenStream>> {
         let entry = self.take(key, Kind::Expr)?;
@@ -274,6 +291,7 @@ fn example_of(expected: &str) -> &'static str {
         "a list of strings" => "[\"...\"]",
         "a boolean" => "true",
         "a non-negative integer" => "600",
+        "a string or a non-negative integer" => "\"2MB\"",
         _ => "...",
     }
 }

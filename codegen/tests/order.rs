@@ -112,8 +112,12 @@ fn the_registry_is_declared_in_rank_order() {
         "cors",
         "compression",
         "catch_panic",
+        "timeout",
+        "concurrency_limit",
         "block",
         "rate_limit",
+        "decompression",
+        "body_limit",
         "session",
         "jwt",
         "api_key",
@@ -202,6 +206,11 @@ fn as_written_enforces_every_hard_constraint() {
         ("proxy", "https_redirect"),
         ("proxy", "rate_limit"),
         ("proxy", "access_log"),
+        ("cors", "timeout"),
+        ("cors", "concurrency_limit"),
+        ("cors", "body_limit"),
+        ("cors", "decompression"),
+        ("decompression", "body_limit"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");
     }

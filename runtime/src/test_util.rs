@@ -146,3 +146,44 @@ impl tracing::field::Visit for FieldsToStrings {
         self.0.insert(field.name().to_owned(), format!("{value:?}"));
     }
 }
+
+/// A body of unknown size, as chunked transfer encoding gives: `chunks` one
+/// by one, then the end — or, [`stalling`](Self::stalling), nothing ever
+/// again (a client that stopped sending).
+#[derive(Debug)]
+pub(crate) struct ChunkedBody {
+    chunks: std::collections::VecDeque<bytes::Bytes>,
+    stall_at_end: bool,
+}
+
+impl ChunkedBody {
+    pub(crate) fn new(chunks: impl IntoIterator<Item = bytes::Bytes>) -> Self {
+        Self {
+            chunks: chunks.into_iter().collect(),
+            stall_at_end: false,
+        }
+    }
+
+    pub(crate) fn stalling(chunks: impl IntoIterator<Item = bytes::Bytes>) -> Self {
+        Self {
+            stall_at_end: true,
+            ..Self::new(chunks)
+        }
+    }
+}
+
+impl http_body::Body for ChunkedBody {
+    type Data = bytes::Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match self.chunks.pop_front() {
+            Some(chunk) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(chunk)))),
+            None if self.stall_at_end => std::task::Poll::Pending,
+            None => std::task::Poll::Ready(None),
+        }
+    }
+}

@@ -127,21 +127,8 @@ impl KeyKind<'_> {
     }
 }
 
-/// `"30s"`, `"1m"`, `"500ms"`, `"1h"`, `"1d"` in milliseconds.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let unit_ms = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return None,
-    };
-    number.checked_mul(unit_ms)
-}
+// Shared with `timeout`; kept nameable here for the tests.
+pub use crate::checks::parse_duration;
 
 impl RateLimit {
     fn redis(&self) -> bool {
