@@ -17,7 +17,9 @@ use tower::ServiceExt;
 #[strata::stack(
     proxy(trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]),
     request_id,
+    trace_context,
     access_log,
+    metrics,
     trusted_host(allowed_hosts = ["localhost", "*.example.com", "[::1]"], exempt_paths = ["/public"]),
     https_redirect,
     security_headers,

@@ -27,6 +27,8 @@ pub enum Kind {
     Strings,
     Bool,
     UInt,
+    /// A list of numbers, integers or not (`metrics.buckets`).
+    Numbers,
     /// A Rust expression, written as a string in TOML.
     Expr,
     /// A nested table, or a boolean that switches it off or on.
@@ -109,6 +111,25 @@ impl<'a> Reader<'a> {
             }
         }
         Some(Spanned::new(strings, entry.value.loc.clone()))
+    }
+
+    /// A list of numbers: integers and numbers with a fraction alike
+    /// (`buckets = [0.1, 1, 2.5]`).
+    pub fn numbers(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<f64>>>> {
+        let entry = self.take(key, Kind::Numbers)?;
+        let Value::Array(items) = &entry.value.value else {
+            self.wrong_type(key, "a list of numbers", &entry.value);
+            return None;
+        };
+        let mut numbers = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Value::Float(number) => numbers.push(Spanned::new(*number, item.loc.clone())),
+                Value::Int(number) => numbers.push(Spanned::new(*number as f64, item.loc.clone())),
+                _ => self.wrong_type(key, "a list of numbers", item),
+            }
+        }
+        Some(Spanned::new(numbers, entry.value.loc.clone()))
     }
 
     /// A list of path patterns (`public_paths`, `exempt_paths`, ...). Paths
@@ -257,6 +278,7 @@ fn example_of(expected: &str) -> &'static str {
         "a list of strings" => "[\"...\"]",
         "a boolean" => "true",
         "a non-negative integer" => "600",
+        "a list of numbers" => "[0.1, 0.5, 1]",
         _ => "...",
     }
 }

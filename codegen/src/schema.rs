@@ -15,6 +15,7 @@ fn kind(kind: Kind) -> Value {
         Kind::Strings => json!({ "type": "array", "items": { "type": "string" } }),
         Kind::Bool => json!({ "type": "boolean" }),
         Kind::UInt => json!({ "type": "integer", "minimum": 0 }),
+        Kind::Numbers => json!({ "type": "array", "items": { "type": "number" } }),
         Kind::Expr => json!({ "type": "string", "description": "a Rust expression that builds a tower Layer" }),
         Kind::Nested => json!({ "type": ["object", "boolean"] }),
     }

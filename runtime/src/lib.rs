@@ -33,6 +33,7 @@ pub mod custom;
 pub mod env;
 pub mod https_redirect;
 pub mod jwt;
+pub mod metrics;
 pub mod paths;
 pub mod proxy;
 pub mod rate_limit;
@@ -46,6 +47,7 @@ pub mod session;
 pub mod short_circuit;
 pub mod stack;
 pub mod timing;
+pub mod trace_context;
 pub mod trusted_host;
 
 mod response;
@@ -59,6 +61,7 @@ pub use proxy::ClientInfo;
 pub use request_id::RequestId;
 pub use session::Session;
 pub use stack::Stack;
+pub use trace_context::TraceContext;
 
 /// Emitted by strata for a stack that uses a Redis backend: compiles to
 /// nothing with the `redis` feature, and to a readable error without it.
