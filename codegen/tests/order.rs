@@ -105,7 +105,9 @@ fn the_registry_is_declared_in_rank_order() {
     let design = [
         "proxy",
         "request_id",
+        "trace_context",
         "access_log",
+        "metrics",
         "trusted_host",
         "https_redirect",
         "security_headers",
@@ -202,6 +204,8 @@ fn as_written_enforces_every_hard_constraint() {
         ("proxy", "https_redirect"),
         ("proxy", "rate_limit"),
         ("proxy", "access_log"),
+        ("proxy", "metrics"),
+        ("trace_context", "access_log"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");
     }

@@ -12,7 +12,7 @@ pub static DEF: Def = Def {
     name: "access_log",
     aliases: &[],
     rank: 20,
-    why: "the log sees every answer, rejections included, and its span holds every event of the request",
+    why: "the log sees every answer, rejections included",
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],
@@ -38,10 +38,13 @@ impl AccessLog {
         let private = private();
         let excluded = format_ident!("__STRATA_ACCESS_LOG_EXCLUDED");
         let list = path_list(self.exclude_paths.as_ref());
-        let span = self.span();
-        Lowered::layer(quote!(
-            #private::runtime::access_log::AccessLogLayer::new(&#excluded).with_span(#span)
-        ))
+        let layer = quote!(#private::runtime::access_log::AccessLogLayer::new(&#excluded));
+        let layer = if self.span() {
+            layer
+        } else {
+            quote!(#layer.with_span(false))
+        };
+        Lowered::layer(layer)
         .with_items(quote!(static #excluded: #private::runtime::paths::PathList = #list;))
         .reading_route()
     }
