@@ -280,3 +280,23 @@ async fn random_paths_and_methods_add_a_bounded_number_of_series() {
     // line + the histogram's 7 lines) on `unmatched`.
     assert!(after - before <= 4 * 8, "{before} -> {after}");
 }
+
+#[tokio::test]
+async fn a_path_that_redirect_slashes_trims_counts_under_the_route_it_reached() {
+    use crate::redirect_slashes::{RedirectSlashes, SlashMode};
+    // As generated code orders the hooks: the marks, then the fallback.
+    for (mode, status, route) in [
+        (SlashMode::Trim, StatusCode::OK, "/users/{id}"),
+        (SlashMode::Redirect, StatusCode::TEMPORARY_REDIRECT, "unmatched"),
+    ] {
+        let router = RedirectSlashes::new(mode).attach(marked(app()));
+        let layer = MetricsLayer::new("/metrics", BUCKETS);
+        let service = layer.layer(router);
+        assert_eq!(send(&service, "GET", "/users/1/").await.0, status);
+        let expected = format!(
+            "http_requests_total{{method=\"GET\",route=\"{route}\",status=\"{}\"}} 1",
+            status.as_u16()
+        );
+        assert_eq!(lines_with(&layer.render(), "http_requests_total{"), [expected.as_str()]);
+    }
+}
