@@ -122,14 +122,20 @@ impl<'a> Reader<'a> {
             return None;
         };
         let mut numbers = Vec::with_capacity(items.len());
+        let mut all_numbers = true;
         for item in items {
             match &item.value {
                 Value::Float(number) => numbers.push(Spanned::new(*number, item.loc.clone())),
                 Value::Int(number) => numbers.push(Spanned::new(*number as f64, item.loc.clone())),
-                _ => self.wrong_type(key, "a list of numbers", item),
+                _ => {
+                    self.wrong_type(key, "a list of numbers", item);
+                    all_numbers = false;
+                }
             }
         }
-        Some(Spanned::new(numbers, entry.value.loc.clone()))
+        // A list with a wrong item was reported; checking what is left of
+        // it would only add follow-on errors.
+        all_numbers.then(|| Spanned::new(numbers, entry.value.loc.clone()))
     }
 
     /// A list of path patterns (`public_paths`, `exempt_paths`, ...). Paths
