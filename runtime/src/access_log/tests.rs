@@ -160,7 +160,7 @@ fn routed_app() -> axum::Router {
             "user"
         }),
     );
-    (&RouteHook::new(router)).record_routes()
+    RouteHook::new(router).record_routes()
 }
 
 #[tokio::test]

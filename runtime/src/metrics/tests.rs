@@ -28,7 +28,7 @@ fn app() -> Router {
 
 /// The app with its routes marked, as generated code builds it.
 fn marked(router: Router) -> Router {
-    (&RouteHook::new(router)).record_routes()
+    RouteHook::new(router).record_routes()
 }
 
 async fn send<S>(service: &S, method: &str, path: &str) -> (StatusCode, String)
