@@ -29,6 +29,16 @@
 //!     axum::serve(listener, service).await
 //! }
 //! ```
+//!
+//! Cargo features: `redis` (the Redis backends of `rate_limit` and
+//! `session`) and `otel` (`trace_context` exports `access_log`'s request
+//! span through `tracing-opentelemetry` 0.34 / `opentelemetry` 0.33 as a
+//! server span, child of the incoming `traceparent`; install
+//! `tracing_opentelemetry::layer()` in your subscriber).
+//!
+//! What handlers can extract: [`RequestId`], [`TraceContext`] (W3C trace and
+//! span IDs, `traceparent()` for outgoing calls), [`ClientInfo`],
+//! [`Session`], [`Claims`].
 
 pub use strata_macros::stack;
 pub use strata_runtime::Claims;

@@ -24,7 +24,8 @@
 //! span. The incoming request headers are left as the client sent them.
 //!
 //! An `access_log` inside this layer puts the trace ID on its `request` span
-//! and on its event. With the `otel` cargo feature, that span is exported
+//! and on its event. Without that span (no `access_log`, or `span = false`)
+//! there is nothing to export: the IDs still reach handlers. With the `otel` cargo feature, that span is exported
 //! through `tracing-opentelemetry` (when the app installs its layer) as a
 //! server span whose parent is the incoming `traceparent`'s span; the IDs in
 //! [`TraceContext`] are then the exported span's own (OpenTelemetry's ID
