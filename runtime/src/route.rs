@@ -10,7 +10,7 @@
 //! # Probes (`redirect_slashes`)
 //!
 //! strata asks the router itself, with a *probe*: a request carrying a
-//! private [`Probe`] extension, sent to a clone of the router prepared by
+//! private `Probe` extension, sent to a clone of the router prepared by
 //! [`RouteProbe::new`]:
 //!
 //! - every route (a handler, a `route_service`, a `nest_service`, a nested
