@@ -252,6 +252,7 @@ fn run_one(args: &[String]) -> Option<usize> {
             match variant {
                 "strata" => Some(exercise(&o::strata(), |_| kind.request(), mode, n)),
                 "strata_no_span" => Some(exercise(&o::strata_no_span(), |_| kind.request(), mode, n)),
+                "strata_no_route" => Some(exercise(&o::strata_no_route(), |_| kind.request(), mode, n)),
                 "handwritten" => Some(exercise(&o::handwritten(), |_| kind.request(), mode, n)),
                 _ => None,
             }
@@ -388,19 +389,22 @@ fn print_tables(get: Lookup<'_>) {
             "\n### Observability: request ID + access log with span + metrics, `identity` GET (instructions per request)\n"
         );
         println!(
-            "| subscriber | strata | strata, `span = false` | handwritten (TraceLayer + metrics-exporter-prometheus) | strata / handwritten | span cost (strata − no span) |"
+            "| subscriber | strata | strata, `span = false` | strata, not a `Router` | handwritten (TraceLayer + metrics-exporter-prometheus) | strata / handwritten | span (strata − no span) | route layer (strata − not a Router) |"
         );
-        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (param, name) in [(0, "installed, enables nothing"), (1, "INFO, formatted into a sink")] {
-            let [strata, no_span, hand] =
+            let [strata, no_span, no_route, hand] =
                 common::observability::VARIANTS.map(|v| get("observability", v, param, Kind::Identity, Mode::Full));
+            let minus = |a: Option<f64>, b: Option<f64>| fmt(a.zip(b).map(|(a, b)| a - b));
             println!(
-                "| {name} | {} | {} | {} | **{}** | {} |",
+                "| {name} | {} | {} | {} | {} | **{}** | {} | {} |",
                 fmt(strata),
                 fmt(no_span),
+                fmt(no_route),
                 fmt(hand),
                 ratio(strata, hand),
-                fmt(strata.zip(no_span).map(|(a, b)| a - b)),
+                minus(strata, no_span),
+                minus(strata, no_route),
             );
         }
     }

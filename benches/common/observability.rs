@@ -33,7 +33,7 @@ use super::router;
 pub const SUBSCRIBERS: [usize; 2] = [0, 1];
 
 /// The variants of the group, in table order.
-pub const VARIANTS: [&str; 3] = ["strata", "strata_no_span", "handwritten"];
+pub const VARIANTS: [&str; 4] = ["strata", "strata_no_span", "strata_no_route", "handwritten"];
 
 /// Installs the subscriber `param` names (once per process).
 pub fn install_subscriber(param: usize) {
@@ -56,6 +56,13 @@ pub fn strata() -> Router {
 #[strata::stack(request_id, access_log(span = false), metrics)]
 pub fn strata_no_span() -> Router {
     router()
+}
+
+/// The same stack on an app that is not a `Router`: no route layer in the
+/// router, every request `unmatched`. What the route template costs.
+#[strata::stack(request_id, access_log, metrics)]
+pub fn strata_no_route() -> axum::routing::RouterIntoService<Body> {
+    router().into_service()
 }
 
 /// The hand-written stack: request ID, `TraceLayer` (span + one event at
