@@ -2,7 +2,8 @@
 //! time on a shared 2-core machine is not.
 //!
 //! `cargo bench --bench instructions [-- GROUP...]` runs every measurement
-//! (or those of the named groups: `stack`, `depth`, `origins`) under
+//! (or those of the named groups: `stack`, `depth`, `origins`,
+//! `observability`) under
 //! `valgrind --tool=callgrind`, two at a time, and prints markdown tables.
 //! Each measurement re-runs this binary as
 //! `instructions --one GROUP VARIANT PARAM KIND MODE N`: it builds the stack,
@@ -96,6 +97,17 @@ fn measurements() -> Vec<Measurement> {
                     mode,
                 });
             }
+        }
+    }
+    for param in common::observability::SUBSCRIBERS {
+        for variant in common::observability::VARIANTS {
+            all.push(Measurement {
+                group: "observability",
+                variant,
+                param,
+                kind: Kind::Identity,
+                mode: Mode::Full,
+            });
         }
     }
     all
@@ -228,9 +240,23 @@ fn run_one(args: &[String]) -> Option<usize> {
     let kind = Kind::parse(kind)?;
     let mode = Mode::parse(mode)?;
     let n: usize = n.parse().ok()?;
-    common::install_disabled_subscriber();
+    if group == "observability" {
+        common::observability::install_subscriber(param);
+    } else {
+        common::install_disabled_subscriber();
+    }
     let variant = variant.as_str();
     match group.as_str() {
+        "observability" => {
+            use common::observability as o;
+            match variant {
+                "strata" => Some(exercise(&o::strata(), |_| kind.request(), mode, n)),
+                "strata_no_span" => Some(exercise(&o::strata_no_span(), |_| kind.request(), mode, n)),
+                "strata_no_route" => Some(exercise(&o::strata_no_route(), |_| kind.request(), mode, n)),
+                "handwritten" => Some(exercise(&o::handwritten(), |_| kind.request(), mode, n)),
+                _ => None,
+            }
+        }
         "stack" => with_variant!(variant, |service| exercise(&service, |_| kind.request(), mode, n)),
         "depth" => with_depth!(variant, param, |service| exercise(
             &service,
@@ -355,6 +381,31 @@ fn print_tables(get: Lookup<'_>) {
                     ratio(minus(strata), minus(hand)),
                 );
             }
+        }
+    }
+
+    if get("observability", "strata", 0, Kind::Identity, Mode::Full).is_some() {
+        println!(
+            "\n### Observability: request ID + access log with span + metrics, `identity` GET (instructions per request)\n"
+        );
+        println!(
+            "| subscriber | strata | strata, `span = false` | strata, not a `Router` | handwritten (TraceLayer + metrics-exporter-prometheus) | strata / handwritten | span (strata − no span) | route layer (strata − not a Router) |"
+        );
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (param, name) in [(0, "installed, enables nothing"), (1, "INFO, formatted into a sink")] {
+            let [strata, no_span, no_route, hand] =
+                common::observability::VARIANTS.map(|v| get("observability", v, param, Kind::Identity, Mode::Full));
+            let minus = |a: Option<f64>, b: Option<f64>| fmt(a.zip(b).map(|(a, b)| a - b));
+            println!(
+                "| {name} | {} | {} | {} | {} | **{}** | {} | {} |",
+                fmt(strata),
+                fmt(no_span),
+                fmt(no_route),
+                fmt(hand),
+                ratio(strata, hand),
+                minus(strata, no_span),
+                minus(strata, no_route),
+            );
         }
     }
 

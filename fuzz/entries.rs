@@ -79,7 +79,9 @@ const JWT_SECRET: &str = "fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz";
 #[strata::stack(
     proxy(trusted_proxies = ["127.0.0.1"]),
     request_id,
+    trace_context,
     access_log,
+    metrics,
     trusted_host(allowed_hosts = ["localhost", "*.example.com"]),
     https_redirect,
     security_headers(content_security_policy = "default-src 'self'"),

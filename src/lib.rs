@@ -298,6 +298,7 @@ pub use strata_runtime::Claims;
 pub use strata_runtime::RequestId;
 pub use strata_runtime::Session;
 pub use strata_runtime::Stack;
+pub use strata_runtime::TraceContext;
 pub use strata_runtime::env::{EnvError, MissingEnv};
 pub use strata_runtime::proxy::{ClientInfo, Scheme};
 

@@ -29,7 +29,9 @@ use support::{empty, request, send, serve};
     security_headers,
     https_redirect,
     trusted_host(allowed_hosts = ["localhost"]),
+    metrics,
     access_log,
+    trace_context,
     request_id,
     proxy(trusted_proxies = ["127.0.0.1"]),
 )]

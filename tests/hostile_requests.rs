@@ -17,7 +17,9 @@ use tower::ServiceExt;
 #[strata::stack(
     proxy(trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]),
     request_id,
+    trace_context,
     access_log,
+    metrics,
     trusted_host(allowed_hosts = ["localhost", "*.example.com", "[::1]"], exempt_paths = ["/public"]),
     https_redirect,
     security_headers,
@@ -157,6 +159,16 @@ fn hostile(header: &str) -> Vec<Vec<u8>> {
         "user-agent" => &["BadBot", "BadBot/1.0", "badbot"],
         "accept-encoding" => &["gzip;q=", "gzip;q=abc", "*;q=0", "br;q=1.5, gzip;q=-1", "identity;q=0"],
         "x-request-id" => &["\u{7f}", "a b", "ok-id"],
+        "traceparent" => &[
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-é",
+            "00-00000000000000000000000000000000-0000000000000000-00",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+            "00---",
+        ],
+        "tracestate" => &["a=1,a=2", "=", ",,,,", "a@=1", "k=v\u{7f}", "congo=t61rcWkgMzE"],
         _ => &[],
     };
     values.extend(specific.iter().map(|value| value.as_bytes().to_vec()));
@@ -179,6 +191,8 @@ const HEADERS: &[&str] = &[
     "user-agent",
     "accept-encoding",
     "x-request-id",
+    "traceparent",
+    "tracestate",
 ];
 
 const PATHS: &[&str] = &[

@@ -8,6 +8,7 @@
 
 pub mod depth;
 pub mod handwritten;
+pub mod observability;
 pub mod origins;
 
 use std::convert::Infallible;

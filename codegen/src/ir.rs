@@ -19,6 +19,10 @@ pub struct Lowered {
     /// new one. The runtime's `route::Routes` bound makes a function that
     /// does not return a `Router` a compile error.
     pub router_hooks: Vec<TokenStream>,
+    /// The middleware reads the route template a request matched (`route`
+    /// in `access_log`, `metrics`): strata then marks the app's routes once,
+    /// before any other router hook, with [`record_routes_hook`].
+    pub reads_route: bool,
 }
 
 impl Lowered {
@@ -27,6 +31,7 @@ impl Lowered {
             items: TokenStream::new(),
             layers: vec![layer],
             router_hooks: Vec::new(),
+            reads_route: false,
         }
     }
 
@@ -36,6 +41,12 @@ impl Lowered {
             router_hooks: vec![hook],
             ..Lowered::default()
         }
+    }
+
+    /// The middleware reads the matched route template; see [`Lowered::reads_route`].
+    pub fn reading_route(mut self) -> Self {
+        self.reads_route = true;
+        self
     }
 
     /// Adds a layer inside the ones already there.
@@ -150,6 +161,22 @@ pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::Toke
 /// The name under which a router hook sees the router built so far.
 pub fn router_ident() -> proc_macro2::Ident {
     quote::format_ident!("__strata_router")
+}
+
+/// The router hook that records, for every request that matches a route of
+/// the app's axum `Router`, the route's template where `access_log` and
+/// `metrics` read it (see the runtime's `route` module). Any other inner
+/// service passes through unchanged: its requests match no route template.
+/// The choice is made by method resolution on the concrete type, so it costs
+/// nothing at run time and needs no bound on the user's function.
+pub fn record_routes_hook() -> TokenStream {
+    let private = private();
+    let router = router_ident();
+    quote!({
+        #[allow(unused_imports)]
+        use #private::runtime::route::{RecordRoutes as _, NoRoutesToRecord as _};
+        (&#private::runtime::route::RouteHook::new(#router)).record_routes()
+    })
 }
 
 /// A `PathList` literal: exact paths without their trailing slash, and the

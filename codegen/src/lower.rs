@@ -17,11 +17,18 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let mut items = TokenStream::new();
     let mut layers = Vec::new();
     let mut router_hooks = Vec::new();
+    let mut reads_route = false;
     for placed in &plan.layers {
         let lowered = spec.layers[placed.layer].config.lower(cx);
         items.extend(lowered.items);
         layers.extend(lowered.layers);
         router_hooks.extend(lowered.router_hooks);
+        reads_route |= lowered.reads_route;
+    }
+    // First: a hook after it that copies the router (`redirect_slashes`
+    // serves the other form of a path through a clone) copies the marks too.
+    if reads_route {
+        router_hooks.insert(0, crate::ir::record_routes_hook());
     }
     let inner = if router_hooks.is_empty() {
         inner

@@ -33,6 +33,8 @@ pub enum Kind {
     /// A quantity written either as a string with a unit (`"2MB"`) or as a
     /// plain non-negative integer.
     StringOrUInt,
+    /// A list of numbers, integers or not (`metrics.buckets`).
+    Numbers,
     /// A Rust expression, written as a string in TOML.
     Expr,
     /// A nested table, or a boolean that switches it off or on.
@@ -116,6 +118,31 @@ impl<'a> Reader<'a> {
             }
         }
         Some(Spanned::new(strings, entry.value.loc.clone()))
+    }
+
+    /// A list of numbers: integers and numbers with a fraction alike
+    /// (`buckets = [0.1, 1, 2.5]`).
+    pub fn numbers(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<f64>>>> {
+        let entry = self.take(key, Kind::Numbers)?;
+        let Value::Array(items) = &entry.value.value else {
+            self.wrong_type(key, "a list of numbers", &entry.value);
+            return None;
+        };
+        let mut numbers = Vec::with_capacity(items.len());
+        let mut all_numbers = true;
+        for item in items {
+            match &item.value {
+                Value::Float(number) => numbers.push(Spanned::new(*number, item.loc.clone())),
+                Value::Int(number) => numbers.push(Spanned::new(*number as f64, item.loc.clone())),
+                _ => {
+                    self.wrong_type(key, "a list of numbers", item);
+                    all_numbers = false;
+                }
+            }
+        }
+        // A list with a wrong item was reported; checking what is left of
+        // it would only add follow-on errors.
+        all_numbers.then(|| Spanned::new(numbers, entry.value.loc.clone()))
     }
 
     /// A list of path patterns (`public_paths`, `exempt_paths`, ...). Paths
@@ -292,6 +319,7 @@ fn example_of(expected: &str) -> &'static str {
         "a boolean" => "true",
         "a non-negative integer" => "600",
         "a string or a non-negative integer" => "\"2MB\"",
+        "a list of numbers" => "[0.1, 0.5, 1]",
         _ => "...",
     }
 }

@@ -16,6 +16,7 @@ fn kind(kind: Kind) -> Value {
         Kind::Bool => json!({ "type": "boolean" }),
         Kind::UInt => json!({ "type": "integer", "minimum": 0 }),
         Kind::StringOrUInt => json!({ "type": ["string", "integer"], "minimum": 0 }),
+        Kind::Numbers => json!({ "type": "array", "items": { "type": "number" } }),
         Kind::Expr => json!({ "type": "string", "description": "a Rust expression that builds a tower Layer" }),
         Kind::Nested => json!({ "type": ["object", "boolean"] }),
     }

@@ -24,6 +24,8 @@ impl<T> Spanned<T> {
 pub enum Value {
     Str(String),
     Int(i64),
+    /// A number with a fraction or an exponent (`metrics.buckets`).
+    Float(f64),
     Bool(bool),
     Array(Vec<Spanned<Value>>),
     Table(Table),
@@ -37,6 +39,7 @@ impl Value {
         match self {
             Value::Str(_) => "a string",
             Value::Int(_) => "an integer",
+            Value::Float(_) => "a number with a fraction",
             Value::Bool(_) => "a boolean",
             Value::Array(_) => "a list",
             Value::Table(_) => "a table",

@@ -105,7 +105,9 @@ fn the_registry_is_declared_in_rank_order() {
     let design = [
         "proxy",
         "request_id",
+        "trace_context",
         "access_log",
+        "metrics",
         "trusted_host",
         "https_redirect",
         "security_headers",
@@ -211,6 +213,8 @@ fn as_written_enforces_every_hard_constraint() {
         ("cors", "body_limit"),
         ("cors", "decompression"),
         ("decompression", "body_limit"),
+        ("proxy", "metrics"),
+        ("trace_context", "access_log"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");
     }

@@ -36,6 +36,7 @@ pub mod decompression;
 pub mod env;
 pub mod https_redirect;
 pub mod jwt;
+pub mod metrics;
 pub mod paths;
 pub mod proxy;
 pub mod rate_limit;
@@ -50,6 +51,7 @@ pub mod short_circuit;
 pub mod stack;
 pub mod timeout;
 pub mod timing;
+pub mod trace_context;
 pub mod trusted_host;
 
 mod response;
@@ -63,6 +65,7 @@ pub use proxy::ClientInfo;
 pub use request_id::RequestId;
 pub use session::Session;
 pub use stack::Stack;
+pub use trace_context::TraceContext;
 
 /// Emitted by strata for a stack that uses a Redis backend: compiles to
 /// nothing with the `redis` feature, and to a readable error without it.

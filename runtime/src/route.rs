@@ -1,12 +1,17 @@
 //! What strata learns from the user's axum `Router`: whether a path matches
 //! a route, without running any of the app's code.
 //!
-//! A middleware that depends on routing (`redirect_slashes` today; `metrics`,
-//! which labels requests with the matched route template, tomorrow) cannot
-//! see axum's routes: `Router` keeps them private, and only the router knows
-//! which path matches. So strata asks the router itself, with a *probe*: a
-//! request carrying a private [`Probe`] extension, sent to a clone of the
-//! router prepared by [`RouteProbe::new`]:
+//! Two middlewares depend on routing: `redirect_slashes` asks whether a path
+//! matches a route, and `access_log` and `metrics` label each request with
+//! the route template it matched (`/users/{id}`, never `/users/42`). Neither
+//! can see axum's routes: `Router` keeps them private, and only the router
+//! knows which path matches.
+//!
+//! # Probes (`redirect_slashes`)
+//!
+//! strata asks the router itself, with a *probe*: a request carrying a
+//! private `Probe` extension, sent to a clone of the router prepared by
+//! [`RouteProbe::new`]:
 //!
 //! - every route (a handler, a `route_service`, a `nest_service`, a nested
 //!   router's routes, and a method router's own `405` answer, so a path that
@@ -22,22 +27,42 @@
 //! costs what axum's own routing costs (a `matchit` lookup and axum's per-call
 //! boxing), plus one small extension, and is sent only when a middleware asks.
 //!
-//! The hook that gives a middleware the router is emitted by strata only when
-//! the annotated function returns an axum `Router` ([`Routes`]); anything
-//! else is a compile error naming the middleware that needs it.
+//! The hook that gives `redirect_slashes` the router is emitted by strata
+//! only when the annotated function returns an axum `Router` ([`Routes`]);
+//! anything else is a compile error naming the middleware.
 //!
-//! For `metrics`, [`MarkRoute`] is the place to record the matched template:
-//! it runs, for every request that matched a route, before the route's own
-//! layers, with axum's `MatchedPath` already in the request's extensions.
+//! # The matched route template (`access_log`, `metrics`)
+//!
+//! The layers that label by route sit outside the router, where no route
+//! has matched yet; axum publishes the template (`MatchedPath`) only inside
+//! it. So the outer layer puts a [`MatchedRoute`] slot into the request's
+//! extensions, and strata wraps every route of the app's `Router` in
+//! [`RecordRoute`] (with `Router::route_layer`, once, when the stack is
+//! built): for every request that matched a route, it copies axum's
+//! `MatchedPath` into the slot before the route's own layers run, and
+//! records it on the request span. When the response comes back out, the
+//! outer layer reads the slot; a request that matched no route (a `404`
+//! fallback, or one answered by a layer before routing) leaves it empty:
+//! `"unmatched"`. No `dyn`, no probe: one `Arc` per request, and the
+//! template is axum's own reference-counted string.
+//!
+//! The hook is chosen by method resolution on the app's concrete type
+//! ([`RouteHook`]): an axum `Router` gets the marks; any other service
+//! passes through unchanged, and its requests are `"unmatched"`.
+//!
+//! A `nest_service` (say a `ServeDir` at `/assets`) publishes no
+//! `MatchedPath` below its prefix: requests under it count as
+//! `"unmatched"` too, as they would in any `MatchedPath`-based metrics.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use http::{Method, StatusCode, Uri};
 use pin_project_lite::pin_project;
@@ -45,6 +70,157 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::short_circuit::ShortCircuit;
+
+/// What `access_log` and `metrics` say of a request that matched no route
+/// template.
+pub(crate) const UNMATCHED: &str = "unmatched";
+
+/// Where the route template of a request goes, once the router has matched
+/// it; see the [module docs](self). A request extension, shared by the
+/// layers that read it (cheap to clone).
+#[derive(Clone, Debug, Default)]
+pub struct MatchedRoute(Arc<RouteCell>);
+
+#[derive(Debug, Default)]
+struct RouteCell {
+    template: OnceLock<MatchedPath>,
+    /// The request span to record the template on, when `access_log` opened one.
+    span: OnceLock<tracing::Span>,
+}
+
+impl MatchedRoute {
+    /// The slot of `request`: the one an outer layer put there, or a new one.
+    pub fn of<B>(request: &mut http::Request<B>) -> Self {
+        if let Some(slot) = request.extensions().get::<MatchedRoute>() {
+            return slot.clone();
+        }
+        let slot = MatchedRoute::default();
+        request.extensions_mut().insert(slot.clone());
+        slot
+    }
+
+    /// The template of the route the request matched (`/users/{id}`), once
+    /// the router matched one.
+    pub fn template(&self) -> Option<&str> {
+        self.0.template.get().map(MatchedPath::as_str)
+    }
+
+    /// Records the template on `span` (its `route` field) when the router matches.
+    pub fn record_on(&self, span: &tracing::Span) {
+        if !span.is_disabled() {
+            let _ = self.0.span.set(span.clone());
+        }
+    }
+
+    fn matched(&self, path: &MatchedPath) {
+        // The first match wins: a route reached again (a `redirect_slashes`
+        // retry goes through the router once more) keeps its template.
+        if self.0.template.set(path.clone()).is_ok()
+            && let Some(span) = self.0.span.get()
+        {
+            span.record("route", path.as_str());
+        }
+    }
+}
+
+/// Wraps the app's inner service for [`RecordRoutes::record_routes`]: an axum
+/// `Router` gets its routes marked with [`RecordRoute`], anything else is
+/// returned as it is. Generated code calls `(&RouteHook::new(app)).record_routes()`
+/// with both traits in scope; method resolution picks [`RecordRoutes`] for a
+/// `Router` (no autoref needed) and [`NoRoutesToRecord`] otherwise.
+pub struct RouteHook<T>(std::cell::Cell<Option<T>>);
+
+impl<T> std::fmt::Debug for RouteHook<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteHook").finish_non_exhaustive()
+    }
+}
+
+impl<T> RouteHook<T> {
+    pub fn new(service: T) -> Self {
+        Self(std::cell::Cell::new(Some(service)))
+    }
+
+    fn take(&self) -> T {
+        match self.0.take() {
+            Some(service) => service,
+            // Generated code calls `record_routes` once, on a new hook.
+            None => unreachable!("a RouteHook is used once"),
+        }
+    }
+}
+
+/// See [`RouteHook`]: an axum `Router`'s routes are marked.
+pub trait RecordRoutes {
+    fn record_routes(&self) -> Router;
+}
+
+impl RecordRoutes for RouteHook<Router> {
+    fn record_routes(&self) -> Router {
+        let router = self.take();
+        // `route_layer` panics on a router without routes; nothing to mark there.
+        if router.has_routes() {
+            router.route_layer(RecordRouteLayer)
+        } else {
+            router
+        }
+    }
+}
+
+/// See [`RouteHook`]: any other service is returned unchanged.
+pub trait NoRoutesToRecord<T> {
+    fn record_routes(&self) -> T;
+}
+
+impl<T> NoRoutesToRecord<T> for &RouteHook<T> {
+    fn record_routes(&self) -> T {
+        self.take()
+    }
+}
+
+/// `Router::route_layer` for [`RecordRoute`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecordRouteLayer;
+
+impl<S> Layer<S> for RecordRouteLayer {
+    type Service = RecordRoute<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RecordRoute { inner }
+    }
+}
+
+/// Wraps each route: copies axum's `MatchedPath` into the request's
+/// [`MatchedRoute`] slot, when an outer layer put one there, and calls the
+/// route. Adds no future of its own.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordRoute<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for RecordRoute<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let extensions = request.extensions();
+        if let Some(slot) = extensions.get::<MatchedRoute>()
+            && let Some(path) = extensions.get::<MatchedPath>()
+        {
+            slot.matched(path);
+        }
+        self.inner.call(request)
+    }
+}
 
 /// The types whose routes strata can see: an axum `Router`.
 #[diagnostic::on_unimplemented(

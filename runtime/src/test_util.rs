@@ -63,11 +63,24 @@ pub(crate) struct CapturedEvent {
     pub(crate) level: tracing::Level,
     /// Field name → value (`message` included); strings unquoted.
     pub(crate) fields: std::collections::BTreeMap<String, String>,
+    /// The spans the event happened in, outermost first: name and fields
+    /// as recorded so far.
+    pub(crate) spans: Vec<(String, std::collections::BTreeMap<String, String>)>,
 }
 
 impl CapturedEvent {
     pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
+    }
+
+    /// A field of the innermost span named `span` around the event.
+    pub(crate) fn span_field(&self, span: &str, name: &str) -> Option<&str> {
+        self.spans
+            .iter()
+            .rev()
+            .find(|(found, _)| found == span)
+            .and_then(|(_, fields)| fields.get(name))
+            .map(String::as_str)
     }
 }
 
@@ -117,18 +130,69 @@ impl CapturedEvents {
 
 struct RouteToCapturingThread;
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RouteToCapturingThread {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+/// The fields of a span, kept in its extensions.
+struct SpanFields(std::collections::BTreeMap<String, String>);
+
+impl<S> tracing_subscriber::Layer<S> for RouteToCapturingThread
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attributes: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = FieldsToStrings::default();
+        attributes.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields.0));
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(SpanFields(stored)) = extensions.get_mut::<SpanFields>() {
+            let mut fields = FieldsToStrings(std::mem::take(stored));
+            values.record(&mut fields);
+            *stored = fields.0;
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
         SINK.with(|sink| {
             let Some(captured) = &*sink.borrow() else {
                 return;
             };
             let mut fields = FieldsToStrings::default();
             event.record(&mut fields);
+            let spans = ctx
+                .event_scope(event)
+                .map(|scope| {
+                    scope
+                        .from_root()
+                        .map(|span| {
+                            let fields = span
+                                .extensions()
+                                .get::<SpanFields>()
+                                .map(|SpanFields(fields)| fields.clone())
+                                .unwrap_or_default();
+                            (span.name().to_owned(), fields)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             captured.0.lock().expect("not poisoned").push(CapturedEvent {
                 target: event.metadata().target().to_owned(),
                 level: *event.metadata().level(),
                 fields: fields.0,
+                spans,
             });
         });
     }

@@ -95,7 +95,9 @@ macro_rules! registry {
 registry! {
     proxy => Proxy(Proxy),
     request_id => RequestId(RequestId),
+    trace_context => TraceContext(TraceContext),
     access_log => AccessLog(AccessLog),
+    metrics => Metrics(Metrics),
     trusted_host => TrustedHost(TrustedHost),
     https_redirect => HttpsRedirect(HttpsRedirect),
     security_headers => SecurityHeaders(SecurityHeaders),

@@ -97,6 +97,13 @@ fn table(input: ParseStream<'_>) -> syn::Result<Table> {
     Ok(table)
 }
 
+/// A float literal without a suffix (`0.25`, `1e-3`), as `f64`.
+fn float(literal: &syn::LitFloat) -> syn::Result<f64> {
+    literal
+        .base10_parse::<f64>()
+        .map_err(|_| syn::Error::new(literal.span(), "this is not a number strata can read"))
+}
+
 fn value(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
     if EXPRESSION_KEYS.contains(&key) {
         // What is left of this table bounds the expression's length, and so
@@ -129,6 +136,15 @@ fn value(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
             .base10_parse::<i64>()
             .map_err(|_| syn::Error::new(literal.span(), "this number does not fit in a 64-bit integer"))?;
         return Ok(Spanned::new(Value::Int(number), loc(literal.span())));
+    }
+    if input.peek(syn::LitFloat) {
+        let literal: syn::LitFloat = input.parse()?;
+        return Ok(Spanned::new(Value::Float(float(&literal)?), loc(literal.span())));
+    }
+    if input.peek(Token![-]) && input.peek2(syn::LitFloat) {
+        let minus: Token![-] = input.parse()?;
+        let literal: syn::LitFloat = input.parse()?;
+        return Ok(Spanned::new(Value::Float(-float(&literal)?), loc(minus.span)));
     }
     if input.peek(Token![-]) && input.peek2(syn::LitInt) {
         let minus: Token![-] = input.parse()?;

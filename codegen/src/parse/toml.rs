@@ -223,10 +223,21 @@ fn value(value: &DeValue<'_>, span: std::ops::Range<usize>, diagnostics: &mut Di
                 .collect(),
         ),
         DeValue::Table(inner) => Value::Table(table(inner, diagnostics)),
-        DeValue::Float(_) | DeValue::Datetime(_) => {
+        // `inf` and `nan` parse too; the options that take numbers refuse them.
+        DeValue::Float(float) => match float.as_str().replace('_', "").parse::<f64>() {
+            Ok(number) => Value::Float(number),
+            Err(_) => {
+                diagnostics.push(
+                    Diagnostic::error(WRONG_VALUE, &loc, "this is not a number strata can read")
+                        .help("write a decimal number, e.g. 0.25"),
+                );
+                return None;
+            }
+        },
+        DeValue::Datetime(_) => {
             diagnostics.push(
-                Diagnostic::error(WRONG_VALUE, &loc, "strata has no option that takes a float or a date")
-                    .help("write an integer, a string, a boolean, a list or a table"),
+                Diagnostic::error(WRONG_VALUE, &loc, "strata has no option that takes a date")
+                    .help("write a number, a string, a boolean, a list or a table"),
             );
             return None;
         }

@@ -6,9 +6,12 @@ use std::time::Instant;
 
 use http::{Method, Response, Uri};
 use pin_project_lite::pin_project;
+use tracing::Span;
 use tracing::field::display;
 
 use crate::RequestId;
+use crate::route::{MatchedRoute, UNMATCHED};
+use crate::trace_context::TraceId;
 
 /// What is known about the request when it enters the layer.
 #[derive(Debug)]
@@ -18,30 +21,51 @@ pub(super) struct RequestLine {
     /// Kept whole (a cheap clone); only `path()` is ever logged.
     pub(super) uri: Uri,
     pub(super) request_id: Option<RequestId>,
+    pub(super) trace_id: Option<TraceId>,
     pub(super) client_ip: Option<IpAddr>,
+    pub(super) route: MatchedRoute,
+}
+
+/// Milliseconds with at most 3 decimals (whole microseconds), as a number:
+/// `1.234`, never `1.2340000000000002`.
+fn milliseconds(start: Instant) -> f64 {
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    micros as f64 / 1000.0
 }
 
 impl RequestLine {
-    fn log<B, E>(&self, result: &Result<Response<B>, E>) {
-        let duration_ms = self.start.elapsed().as_secs_f64() * 1000.0;
+    fn log<B, E>(&self, result: &Result<Response<B>, E>, span: &Span) {
+        let duration_ms = milliseconds(self.start);
         let request_id = self.request_id.as_ref().map(RequestId::as_str);
+        let trace_id = self.trace_id.map(display);
         let client_ip = self.client_ip.map(display);
+        let route = self.route.template().unwrap_or(UNMATCHED);
         match result {
-            Ok(response) => tracing::info!(
-                target: "strata::access",
-                request_id,
-                method = %self.method,
-                path = self.uri.path(),
-                status = response.status().as_u16(),
-                duration_ms,
-                client_ip,
-                "request"
-            ),
+            Ok(response) => {
+                #[cfg(feature = "otel")]
+                otel_response(span, response.status());
+                #[cfg(not(feature = "otel"))]
+                let _ = span;
+                tracing::info!(
+                    target: "strata::access",
+                    request_id,
+                    trace_id,
+                    method = %self.method,
+                    path = self.uri.path(),
+                    route,
+                    status = response.status().as_u16(),
+                    duration_ms,
+                    client_ip,
+                    "request"
+                )
+            }
             Err(_) => tracing::warn!(
                 target: "strata::access",
                 request_id,
+                trace_id,
                 method = %self.method,
                 path = self.uri.path(),
+                route,
                 duration_ms,
                 client_ip,
                 "request failed in an inner service"
@@ -50,9 +74,18 @@ impl RequestLine {
     }
 }
 
+/// The OpenTelemetry server span's error status for a 5xx.
+#[cfg(feature = "otel")]
+fn otel_response(span: &Span, status: http::StatusCode) {
+    if status.is_server_error() {
+        span.record("otel.status_code", "error");
+    }
+}
+
 pin_project! {
     /// Response future of [`AccessLog`](super::AccessLog): the inner
-    /// service's future, logging when it yields.
+    /// service's future, polled inside the request span, logging when it
+    /// yields.
     #[derive(Debug)]
     pub struct ResponseFuture<F> {
         #[pin]
@@ -64,21 +97,21 @@ pin_project! {
     #[project = KindProj]
     #[derive(Debug)]
     enum Kind<F> {
-        /// The path is excluded: no event.
-        Excluded { #[pin] future: F },
-        /// Logs once the inner future yields.
-        Logged { #[pin] future: F, line: RequestLine },
+        /// The path is excluded, or nothing would be recorded: no event, no span.
+        Quiet { #[pin] future: F },
+        /// Runs in the span and logs once the inner future yields.
+        Logged { #[pin] future: F, line: RequestLine, span: Span },
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn excluded(future: F) -> Self {
-        let kind = Kind::Excluded { future };
+    pub(super) fn quiet(future: F) -> Self {
+        let kind = Kind::Quiet { future };
         Self { kind }
     }
 
-    pub(super) fn logged(future: F, line: RequestLine) -> Self {
-        let kind = Kind::Logged { future, line };
+    pub(super) fn logged(future: F, line: RequestLine, span: Span) -> Self {
+        let kind = Kind::Logged { future, line, span };
         Self { kind }
     }
 }
@@ -91,10 +124,11 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Excluded { future } => future.poll(cx),
-            KindProj::Logged { future, line } => {
+            KindProj::Quiet { future } => future.poll(cx),
+            KindProj::Logged { future, line, span } => {
+                let _entered = span.enter();
                 let result = ready!(future.poll(cx));
-                line.log(&result);
+                line.log(&result, span);
                 Poll::Ready(result)
             }
         }

@@ -7,12 +7,20 @@ use crate::paths::PathList;
 #[derive(Clone, Copy, Debug)]
 pub struct AccessLogLayer {
     exclude: &'static PathList,
+    span: bool,
 }
 
 impl AccessLogLayer {
-    /// A layer logging every request except those whose path is in `exclude`.
+    /// A layer logging every request except those whose path is in
+    /// `exclude`, each inside a `request` span (see [`Self::with_span`]).
     pub const fn new(exclude: &'static PathList) -> Self {
-        Self { exclude }
+        Self { exclude, span: true }
+    }
+
+    /// Whether each request runs inside a `request` span (default true).
+    pub const fn with_span(mut self, span: bool) -> Self {
+        self.span = span;
+        self
     }
 }
 
@@ -20,6 +28,6 @@ impl<S> Layer<S> for AccessLogLayer {
     type Service = AccessLog<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AccessLog::new(inner, self.exclude)
+        AccessLog::new(inner, self.exclude, self.span)
     }
 }

@@ -150,3 +150,111 @@ async fn the_client_ip_is_the_one_proxy_resolved() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].field("client_ip"), Some("198.51.100.7"));
 }
+
+fn routed_app() -> axum::Router {
+    use crate::route::{RecordRoutes as _, RouteHook};
+    let router = axum::Router::new().route(
+        "/users/{id}",
+        axum::routing::get(|| async {
+            tracing::info!(target: "app", "handler ran");
+            "user"
+        }),
+    );
+    RouteHook::new(router).record_routes()
+}
+
+#[tokio::test]
+async fn handler_events_run_inside_the_request_span() {
+    let (captured, _guard) = CapturedEvents::start();
+    let mut request = Request::builder()
+        .method("GET")
+        .uri("/users/42?token=querysecret")
+        .header(AUTHORIZATION, "Bearer secret")
+        .header(COOKIE, "session=cookiesecret")
+        .body(Body::empty())
+        .expect("valid request");
+    let peer: SocketAddr = "203.0.113.9:51000".parse().expect("valid address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request.extensions_mut().insert(RequestId::generate());
+    let id = request.extensions().get::<RequestId>().cloned().expect("inserted");
+    let trace = crate::TraceContext::from_headers(&http::HeaderMap::new(), true);
+    request.extensions_mut().insert(trace.clone());
+
+    let service = AccessLogLayer::new(&PathList::EMPTY).layer(routed_app());
+    let response = service.oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let events = captured.events();
+    let handler = events.iter().find(|e| e.target == "app").expect("the handler logged");
+    let trace_id = trace.trace_id().to_string();
+    for (field, value) in [
+        ("request_id", id.as_str()),
+        ("trace_id", trace_id.as_str()),
+        ("method", "GET"),
+        ("route", "/users/{id}"),
+        ("client_ip", "203.0.113.9"),
+    ] {
+        assert_eq!(
+            handler.span_field("request", field),
+            Some(value),
+            "{field}: {handler:?}"
+        );
+    }
+    let access = events.iter().find(|e| e.target == "strata::access").expect("logged");
+    assert_eq!(access.field("route"), Some("/users/{id}"));
+    assert_eq!(access.field("trace_id"), Some(trace_id.as_str()));
+    assert_eq!(access.field("path"), Some("/users/42"));
+    assert_eq!(access.span_field("request", "request_id"), Some(id.as_str()));
+    let everything = format!("{events:?}");
+    for secret in ["secret", "Bearer", "querysecret", "token"] {
+        assert!(!everything.contains(secret), "{secret} leaked: {everything}");
+    }
+}
+
+#[tokio::test]
+async fn unmatched_requests_say_so_and_duration_has_at_most_three_decimals() {
+    let (captured, _guard) = CapturedEvents::start();
+    for path in ["/nope", "/users/1"] {
+        let service = AccessLogLayer::new(&PathList::EMPTY).layer(routed_app());
+        let request = Request::builder().uri(path).body(Body::empty()).expect("valid request");
+        service.oneshot(request).await.expect("infallible");
+    }
+    let access: Vec<_> = captured
+        .events()
+        .into_iter()
+        .filter(|e| e.target == "strata::access")
+        .collect();
+    assert_eq!(access.len(), 2);
+    assert_eq!(access[0].field("route"), Some("unmatched"));
+    assert_eq!(access[0].field("status"), Some("404"));
+    assert_eq!(access[1].field("route"), Some("/users/{id}"));
+    for event in &access {
+        let duration = event.field("duration_ms").expect("duration logged");
+        let value: f64 = duration.parse().expect("a number");
+        assert!(value >= 0.0);
+        let decimals = duration.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+        assert!(decimals <= 3, "{duration}");
+    }
+}
+
+#[tokio::test]
+async fn without_span_events_carry_no_request_span() {
+    let (captured, _guard) = CapturedEvents::start();
+    let service = AccessLogLayer::new(&PathList::EMPTY)
+        .with_span(false)
+        .layer(routed_app());
+    let request = Request::builder()
+        .uri("/users/1")
+        .body(Body::empty())
+        .expect("valid request");
+    service.oneshot(request).await.expect("infallible");
+    let events = captured.events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e.spans.is_empty()), "{events:?}");
+    let access = events.iter().find(|e| e.target == "strata::access").expect("logged");
+    assert_eq!(
+        access.field("route"),
+        Some("/users/{id}"),
+        "the event still knows the route"
+    );
+}

@@ -1,0 +1,10 @@
+use axum::Router;
+
+#[strata::stack(metrics(path = "metrics"))]
+fn app() -> Router {
+    Router::new()
+}
+
+fn main() {
+    let _ = app();
+}
