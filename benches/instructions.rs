@@ -86,14 +86,11 @@ fn measurements() -> Vec<Measurement> {
         }
     }
     // Section 1b: the stacks with `timeout` + `body_limit`, on a runtime with
-    // the timer; the unguarded stacks again on that runtime, body end only,
-    // as the baseline the guards add to.
+    // the timer, and the unguarded stacks again on that runtime as the
+    // baseline the guards add to.
     for kind in Kind::ALL {
         for mode in [Mode::Full, Mode::Head] {
             for variant in common::GUARDED_VARIANTS {
-                if mode == Mode::Head && !variant.ends_with("_guarded") {
-                    continue;
-                }
                 all.push(Measurement {
                     group: "guarded",
                     variant,
