@@ -256,7 +256,7 @@ pub fn strata_guarded() -> Router {
     router()
 }
 
-pub use handwritten::{boxed, handwritten, handwritten_guarded};
+pub use handwritten::{boxed, handwritten};
 
 /// Calls `$body` with `$service` bound to the stack named `$variant`
 /// (`bare`, `strata`, `handwritten`, `boxed`); each arm is monomorphised.
@@ -306,7 +306,7 @@ macro_rules! with_guarded {
                 Some($body)
             }
             "handwritten_guarded" => {
-                let $service = $crate::common::handwritten_guarded();
+                let $service = $crate::common::handwritten::handwritten_guarded();
                 Some($body)
             }
             _ => None,
