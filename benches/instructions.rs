@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench instructions [-- GROUP...]` runs every measurement
 //! (or those of the named groups: `stack`, `depth`, `origins`,
-//! `observability`) under
+//! `observability`, `guarded`) under
 //! `valgrind --tool=callgrind`, two at a time, and prints markdown tables.
 //! Each measurement re-runs this binary as
 //! `instructions --one GROUP VARIANT PARAM KIND MODE N`: it builds the stack,
@@ -86,6 +86,22 @@ fn measurements() -> Vec<Measurement> {
             });
         }
     }
+    // Section 1b: the stacks with `timeout` + `body_limit`, on a runtime with
+    // the timer, and the unguarded stacks again on that runtime as the
+    // baseline the guards add to.
+    for kind in Kind::ALL {
+        for mode in [Mode::Full, Mode::Head] {
+            for variant in common::GUARDED_VARIANTS {
+                all.push(Measurement {
+                    group: "guarded",
+                    variant,
+                    param: 0,
+                    kind,
+                    mode,
+                });
+            }
+        }
+    }
     for (kind, mode) in [(Kind::Preflight, Mode::Full), (Kind::Identity, Mode::Full)] {
         for variant in ["strata", "strata_cors", "handwritten", "handwritten_cors"] {
             for param in common::origins::SIZES {
@@ -160,12 +176,17 @@ where
     })
 }
 
-fn exercise<S, B>(service: &S, make: impl Fn(usize) -> Request<Body>, mode: Mode, n: usize) -> usize
+fn exercise<S, B>(
+    runtime: tokio::runtime::Runtime,
+    service: &S,
+    make: impl Fn(usize) -> Request<Body>,
+    mode: Mode,
+    n: usize,
+) -> usize
 where
     S: Service<Request<Body>, Response = Response<B>, Error = std::convert::Infallible> + Clone,
     B: HttpBody<Data = Bytes>,
 {
-    let runtime = common::runtime();
     let warm: Vec<_> = (0..WARMUP).map(&make).collect();
     std::hint::black_box(warm_up_region(&runtime, service, warm, mode));
     let requests: Vec<_> = (WARMUP..WARMUP + n).map(&make).collect();
@@ -197,39 +218,48 @@ where
 /// agree on status, headers and body before their costs are compared.
 fn show() {
     common::install_disabled_subscriber();
-    let runtime = common::runtime();
+    let runtime = common::runtime_with_timer();
     for kind in Kind::ALL {
         for variant in common::VARIANTS {
-            with_variant!(variant, |service| {
-                let response = runtime.block_on(tower::ServiceExt::oneshot(service, kind.request()));
-                let Ok(response) = response;
-                let (parts, body) = response.into_parts();
-                let body = runtime
-                    .block_on(http_body_util::BodyExt::collect(body))
-                    .map(|b| b.to_bytes().len());
-                let mut headers: Vec<String> = parts
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        let value = value.to_str().unwrap_or("?");
-                        match name.as_str() {
-                            "x-request-id" | "x-process-time" | "x-ratelimit-remaining" => format!("{name}"),
-                            _ => format!("{name}: {value}"),
-                        }
-                    })
-                    .collect();
-                headers.sort();
-                println!(
-                    "{:<10} {:<12} {} body {:?} bytes; {}",
-                    kind.name(),
-                    variant,
-                    parts.status,
-                    body.ok(),
-                    headers.join(" | ")
-                );
-            });
+            with_variant!(variant, |service| show_answer(&runtime, service, kind, variant));
+        }
+        for variant in ["strata_guarded", "handwritten_guarded"] {
+            with_guarded!(variant, |service| show_answer(&runtime, service, kind, variant));
         }
     }
+}
+
+fn show_answer<S, B>(runtime: &tokio::runtime::Runtime, service: S, kind: Kind, variant: &str)
+where
+    S: Service<Request<Body>, Response = Response<B>, Error = std::convert::Infallible>,
+    B: HttpBody<Data = Bytes>,
+{
+    let response = runtime.block_on(tower::ServiceExt::oneshot(service, kind.request()));
+    let Ok(response) = response;
+    let (parts, body) = response.into_parts();
+    let body = runtime
+        .block_on(http_body_util::BodyExt::collect(body))
+        .map(|b| b.to_bytes().len());
+    let mut headers: Vec<String> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("?");
+            match name.as_str() {
+                "x-request-id" | "x-process-time" | "x-ratelimit-remaining" => format!("{name}"),
+                _ => format!("{name}: {value}"),
+            }
+        })
+        .collect();
+    headers.sort();
+    println!(
+        "{:<10} {:<19} {} body {:?} bytes; {}",
+        kind.name(),
+        variant,
+        parts.status,
+        body.ok(),
+        headers.join(" | ")
+    );
 }
 
 fn run_one(args: &[String]) -> Option<usize> {
@@ -250,21 +280,54 @@ fn run_one(args: &[String]) -> Option<usize> {
         "observability" => {
             use common::observability as o;
             match variant {
-                "strata" => Some(exercise(&o::strata(), |_| kind.request(), mode, n)),
-                "strata_no_span" => Some(exercise(&o::strata_no_span(), |_| kind.request(), mode, n)),
-                "strata_no_route" => Some(exercise(&o::strata_no_route(), |_| kind.request(), mode, n)),
-                "handwritten" => Some(exercise(&o::handwritten(), |_| kind.request(), mode, n)),
+                "strata" => Some(exercise(common::runtime(), &o::strata(), |_| kind.request(), mode, n)),
+                "strata_no_span" => Some(exercise(
+                    common::runtime(),
+                    &o::strata_no_span(),
+                    |_| kind.request(),
+                    mode,
+                    n,
+                )),
+                "strata_no_route" => Some(exercise(
+                    common::runtime(),
+                    &o::strata_no_route(),
+                    |_| kind.request(),
+                    mode,
+                    n,
+                )),
+                "handwritten" => Some(exercise(
+                    common::runtime(),
+                    &o::handwritten(),
+                    |_| kind.request(),
+                    mode,
+                    n,
+                )),
                 _ => None,
             }
         }
-        "stack" => with_variant!(variant, |service| exercise(&service, |_| kind.request(), mode, n)),
+        "stack" => with_variant!(variant, |service| exercise(
+            common::runtime(),
+            &service,
+            |_| kind.request(),
+            mode,
+            n
+        )),
+        "guarded" => with_guarded!(variant, |service| exercise(
+            common::runtime_with_timer(),
+            &service,
+            |_| kind.request(),
+            mode,
+            n
+        )),
         "depth" => with_depth!(variant, param, |service| exercise(
+            common::runtime(),
             &service,
             |_| kind.request(),
             mode,
             n
         )),
         "origins" => with_origins!(variant, param, |service| exercise(
+            common::runtime(),
             &service,
             |j| kind.request_from(common::tenant_origin(param, j)),
             mode,
@@ -406,6 +469,36 @@ fn print_tables(get: Lookup<'_>) {
                 minus(strata, no_span),
                 minus(strata, no_route),
             );
+        }
+    }
+
+    if get("guarded", "strata_guarded", 0, Kind::Simple, Mode::Full).is_some() {
+        println!(
+            "\n### With `timeout` + `body_limit`: instructions per request (callgrind, N = {N}, runtime with timer)\n"
+        );
+        println!(
+            "| request | measured to | strata | handwritten | strata + guards | handwritten + guards | **strata / handwritten, with guards** | strata / handwritten, without | guards add to strata | guards add to handwritten |"
+        );
+        println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for kind in Kind::ALL {
+            for mode in [Mode::Full, Mode::Head] {
+                let [strata, hand, strata_g, hand_g] =
+                    common::GUARDED_VARIANTS.map(|v| get("guarded", v, 0, kind, mode));
+                let added = |with: Option<f64>, without: Option<f64>| fmt(with.zip(without).map(|(a, b)| a - b));
+                println!(
+                    "| {} | {} | {} | {} | {} | {} | **{}** | {} | {} | {} |",
+                    kind.name(),
+                    if mode == Mode::Full { "body end" } else { "head" },
+                    fmt(strata),
+                    fmt(hand),
+                    fmt(strata_g),
+                    fmt(hand_g),
+                    ratio(strata_g, hand_g),
+                    ratio(strata, hand),
+                    added(strata_g, strata),
+                    added(hand_g, hand),
+                );
+            }
         }
     }
 

@@ -6,7 +6,8 @@
 #
 # 1. `cargo bench --bench stacks`: wall-clock medians (divan), `bench` profile.
 # 2. `cargo bench --bench instructions`: instructions per request under
-#    callgrind (needs valgrind), the figures the claims rest on; then
+#    callgrind (needs valgrind), the figures the claims rest on (sections 1,
+#    1b with timeout + body_limit, 2, 3); then
 #    `cargo bench --bench guards`, each guard against its tower equivalent.
 # 3. `bash benches/compile_time.sh`: clean and incremental builds of one app,
 #    macro vs hand-written, in its own target dir under /tmp.

@@ -30,7 +30,9 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use super::{APP_ORIGIN, router};
 
@@ -115,6 +117,38 @@ pub fn handwritten_with(
         .layer(cors(origins))
         .map_response(into_axum)
         .layer(compression())
+        .layer(RateLimitLayer::per_second(1_000_000))
+        .layer(TimingLayer)
+        .service(router())
+}
+
+/// [`handwritten`] with tower-http's equivalents of `timeout(request = "30s")`
+/// and `body_limit(max = "2MB")` (section 5 of BENCHMARKS.md): a 503 after
+/// 30 s, a 2,000,000-byte request body limit. The body limit sits just inside
+/// the one conversion to axum's `Body`: deeper (inside the rate limit, where
+/// strata puts it) its `ResponseBody` would need a second conversion, a box
+/// per request that a careful engineer avoids.
+pub fn handwritten_guarded() -> impl Service<
+    Request<Body>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
+> + Clone
++ Send
++ 'static {
+    ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        .layer(AccessLogLayer)
+        .layer(HOSTS)
+        .layer(cors(&[APP_ORIGIN]))
+        .map_response(into_axum)
+        .layer(RequestBodyLimitLayer::new(2_000_000))
+        .layer(compression())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(RateLimitLayer::per_second(1_000_000))
         .layer(TimingLayer)
         .service(router())

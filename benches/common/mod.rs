@@ -196,6 +196,17 @@ pub fn runtime() -> tokio::runtime::Runtime {
     }
 }
 
+/// The same runtime with tokio's timer, which `timeout` (strata's and
+/// tower-http's) needs. Only the guarded stacks (section 1b of
+/// BENCHMARKS.md) run on it, so section 1's figures stay comparable with
+/// earlier runs.
+pub fn runtime_with_timer() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+        Ok(runtime) => runtime,
+        Err(error) => panic!("a tokio runtime: {error}"),
+    }
+}
+
 /// `bare`: the router alone, the floor.
 pub fn bare() -> Router {
     router()
@@ -219,6 +230,30 @@ pub fn bare() -> Router {
     timing,
 )]
 pub fn strata() -> Router {
+    router()
+}
+
+/// `strata_guarded`: the [`strata`] stack with the two guards every
+/// production stack carries, a request timeout and a body limit.
+#[strata::stack(
+    trusted_host(allowed_hosts = ["api.example.com", "*.example.com", "localhost"]),
+    cors(
+        allow_origins = ["https://app.example.com"],
+        allow_credentials = true,
+        allow_methods = ["GET", "POST"],
+        allow_headers = ["authorization", "content-type"],
+        expose_headers = ["x-request-id"],
+        max_age = 600,
+    ),
+    compression(minimum_size = 500),
+    request_id,
+    access_log,
+    rate_limit(requests = 1000000, per = "1s"),
+    timing,
+    timeout(request = "30s"),
+    body_limit(max = "2MB"),
+)]
+pub fn strata_guarded() -> Router {
     router()
 }
 
@@ -250,6 +285,38 @@ macro_rules! with_variant {
         }
     };
 }
+
+/// Calls `$body` with `$service` bound to a stack of section 1b (the guarded
+/// stacks and, for comparison on the same timer-enabled runtime, the
+/// unguarded ones): `strata`, `handwritten`, `strata_guarded`,
+/// `handwritten_guarded`.
+#[macro_export]
+macro_rules! with_guarded {
+    ($variant:expr, |$service:ident| $body:expr) => {
+        match $variant {
+            "strata" => {
+                let $service = $crate::common::strata();
+                Some($body)
+            }
+            "handwritten" => {
+                let $service = $crate::common::handwritten();
+                Some($body)
+            }
+            "strata_guarded" => {
+                let $service = $crate::common::strata_guarded();
+                Some($body)
+            }
+            "handwritten_guarded" => {
+                let $service = $crate::common::handwritten::handwritten_guarded();
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+
+/// The variants of section 1b, in table order.
+pub const GUARDED_VARIANTS: [&str; 4] = ["strata", "handwritten", "strata_guarded", "handwritten_guarded"];
 
 /// The four variants, in table order.
 pub const VARIANTS: [&str; 4] = ["bare", "strata", "handwritten", "boxed"];
