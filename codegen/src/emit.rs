@@ -267,12 +267,15 @@ pub fn wrap_function(
     })
 }
 
-/// Whether `ident` appears anywhere in `tokens` (walked without recursion).
+/// Whether `ident` appears anywhere in `tokens` (walked without recursion),
+/// also inside a string literal: `format!("{name}")` captures `name`.
 fn mentions(tokens: &TokenStream, ident: &syn::Ident) -> bool {
+    let name = ident.to_string();
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(top) = stack.last_mut() {
         match top.next() {
             Some(proc_macro2::TokenTree::Ident(found)) if found == *ident => return true,
+            Some(proc_macro2::TokenTree::Literal(literal)) if literal.to_string().contains(&name) => return true,
             Some(proc_macro2::TokenTree::Group(group)) => stack.push(group.stream().into_iter()),
             Some(_) => {}
             None => {
