@@ -262,65 +262,40 @@ fn probe_answer(matched: bool) -> Response {
     response
 }
 
-/// `Router::route_layer` for [`MarkRoute`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct MarkRouteLayer;
-
-impl<S> Layer<S> for MarkRouteLayer {
-    type Service = MarkRoute<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        MarkRoute { inner }
-    }
-}
-
-/// Wraps each route: answers a probe "matched" without calling the route;
-/// any other request goes to the route unchanged.
+/// Answers a probe at once — "matched" when `MATCHED`, else "unmatched" —
+/// without calling what it wraps; any other request goes through unchanged.
+/// [`MarkRoute`] and [`ProbeGuard`] are its two uses.
 #[derive(Clone, Copy, Debug)]
-pub struct MarkRoute<S> {
+pub struct AnswerProbes<S, const MATCHED: bool> {
     inner: S,
 }
 
-impl<S> Service<Request> for MarkRoute<S>
-where
-    S: Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = ShortCircuit<S::Future, Body>;
+/// Wraps each route (with `Router::route_layer`): a probe is "matched".
+pub type MarkRoute<S> = AnswerProbes<S, true>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
+/// Wraps each fallback (and, under [`MarkRoute`], each route, with
+/// `Router::layer`): a probe is "unmatched".
+pub type ProbeGuard<S> = AnswerProbes<S, false>;
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        if is_probe(&request) {
-            return ShortCircuit::answer(probe_answer(true));
-        }
-        ShortCircuit::inner(self.inner.call(request))
-    }
-}
+/// The layer of [`AnswerProbes`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnswerProbesLayer<const MATCHED: bool>;
+
+/// `Router::route_layer` for [`MarkRoute`].
+pub type MarkRouteLayer = AnswerProbesLayer<true>;
 
 /// `Router::layer` for [`ProbeGuard`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ProbeGuardLayer;
+pub type ProbeGuardLayer = AnswerProbesLayer<false>;
 
-impl<S> Layer<S> for ProbeGuardLayer {
-    type Service = ProbeGuard<S>;
+impl<S, const MATCHED: bool> Layer<S> for AnswerProbesLayer<MATCHED> {
+    type Service = AnswerProbes<S, MATCHED>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ProbeGuard { inner }
+        AnswerProbes { inner }
     }
 }
 
-/// Wraps each fallback (and, under [`MarkRoute`], each route): answers a
-/// probe "unmatched" without calling what it wraps.
-#[derive(Clone, Copy, Debug)]
-pub struct ProbeGuard<S> {
-    inner: S,
-}
-
-impl<S> Service<Request> for ProbeGuard<S>
+impl<S, const MATCHED: bool> Service<Request> for AnswerProbes<S, MATCHED>
 where
     S: Service<Request, Response = Response>,
 {
@@ -334,7 +309,7 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         if is_probe(&request) {
-            return ShortCircuit::answer(probe_answer(false));
+            return ShortCircuit::answer(probe_answer(MATCHED));
         }
         ShortCircuit::inner(self.inner.call(request))
     }
@@ -356,7 +331,9 @@ impl RouteProbe {
         }
         // `layer` first, then `route_layer`: on a route, `MarkRoute` is
         // outside the guard and answers first; fallbacks get only the guard.
-        let router = router.layer(ProbeGuardLayer).route_layer(MarkRouteLayer);
+        let router = router
+            .layer(ProbeGuardLayer::default())
+            .route_layer(MarkRouteLayer::default());
         Some(Self { router })
     }
 
