@@ -25,6 +25,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 25,
     why: "the metrics count every answer, rejections included, and the scrape is answered before any host check or auth",
+    whole_app: Some("the metrics count every request of the app, and serve them at one path"),
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &["proxy"],

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{KeySource, RateLimitPolicy};
 use crate::Claims;
+use crate::api_key::ApiKeyIdentity;
 use crate::proxy::client_ip;
 
 /// The 16-byte bucket key of one client.
@@ -45,18 +46,11 @@ fn identity_key(purpose: &[u8], identity: &[u8]) -> Key {
 fn identity<B>(request: &Request<B>, source: &KeySource) -> Option<Key> {
     match source {
         KeySource::ClientIp => None,
-        KeySource::ApiKey(auth) => {
-            // The `api_key` layer outside has checked the header on every
-            // path but its public ones, where it is whatever the client
-            // wrote: those are keyed by address.
-            if auth.public_paths.matches(request.uri().path()) {
-                return None;
-            }
-            let mut values = request.headers().get_all(&auth.header).iter();
-            match (values.next(), values.next()) {
-                (Some(value), None) if !value.is_empty() => Some(identity_key(b"api_key", value.as_bytes())),
-                _ => None,
-            }
+        KeySource::ApiKey => {
+            // Set by the `api_key` layer outside once it has verified the
+            // key; on its public paths there is none: keyed by address.
+            let identity = request.extensions().get::<ApiKeyIdentity>()?;
+            Some(identity_key(b"api_key", &identity.0))
         }
         KeySource::JwtClaim(claim) => {
             // Claims are in the extensions only once `jwt` has verified the token.
