@@ -131,7 +131,11 @@ async fn each_path_meets_its_own_branch() {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.header("access-control-allow-origin"), Some(APP));
     let bearer = format!("Bearer {}", token("ann"));
-    let served = send(address, empty(request("GET", "/api/x").header("authorization", &bearer))).await;
+    let served = send(
+        address,
+        empty(request("GET", "/api/x").header("authorization", &bearer)),
+    )
+    .await;
     assert_eq!(served.status, StatusCode::OK);
     assert_eq!(served.text(), "api");
 
@@ -141,13 +145,25 @@ async fn each_path_meets_its_own_branch() {
     assert_eq!(refused.header("access-control-allow-origin"), Some(ADMIN));
     let foreign = send(address, empty(request("GET", "/admin/x").header("origin", APP))).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
-    assert_eq!(foreign.header("access-control-allow-origin"), None, "the app's origin is not the admin's");
-    let served = send(address, empty(request("GET", "/admin/x").header("x-api-key", ADMIN_KEY))).await;
+    assert_eq!(
+        foreign.header("access-control-allow-origin"),
+        None,
+        "the app's origin is not the admin's"
+    );
+    let served = send(
+        address,
+        empty(request("GET", "/admin/x").header("x-api-key", ADMIN_KEY)),
+    )
+    .await;
     assert_eq!(served.status, StatusCode::OK);
     assert_eq!(served.text(), "admin");
 
     // A JWT does not open /admin, an API key does not open /api.
-    let crossed = send(address, empty(request("GET", "/admin/x").header("authorization", &bearer))).await;
+    let crossed = send(
+        address,
+        empty(request("GET", "/admin/x").header("authorization", &bearer)),
+    )
+    .await;
     assert_eq!(crossed.status, StatusCode::FORBIDDEN);
     let crossed = send(address, empty(request("GET", "/api/x").header("x-api-key", ADMIN_KEY))).await;
     assert_eq!(crossed.status, StatusCode::UNAUTHORIZED);
@@ -207,7 +223,11 @@ async fn a_preflight_to_admin_is_answered_by_the_admin_policy() {
         )
     };
     let admin = send(address, preflight(ADMIN)).await;
-    assert_eq!(admin.status, StatusCode::OK, "a preflight carries no key, and cors answers it");
+    assert_eq!(
+        admin.status,
+        StatusCode::OK,
+        "a preflight carries no key, and cors answers it"
+    );
     assert_eq!(admin.header("access-control-allow-origin"), Some(ADMIN));
     // Only the admin policy allows `x-api-key`.
     let allowed = admin.header("access-control-allow-headers").unwrap_or_default();
@@ -234,10 +254,18 @@ async fn a_limit_in_a_scope_counts_only_that_scope() {
     let address = start().await;
     let bearer = format!("Bearer {}", token("carol"));
     for _ in 0..3 {
-        let response = send(address, empty(request("GET", "/api/x").header("authorization", &bearer))).await;
+        let response = send(
+            address,
+            empty(request("GET", "/api/x").header("authorization", &bearer)),
+        )
+        .await;
         assert_eq!(response.status, StatusCode::OK);
     }
-    let limited = send(address, empty(request("GET", "/api/x").header("authorization", &bearer))).await;
+    let limited = send(
+        address,
+        empty(request("GET", "/api/x").header("authorization", &bearer)),
+    )
+    .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     // The same client elsewhere is not limited: the limit lives in /api/*.
     for _ in 0..5 {

@@ -27,9 +27,9 @@ pub mod parse;
 pub mod reader;
 pub mod render;
 pub mod rules;
-pub mod scope;
 #[cfg(feature = "generate")]
 pub mod schema;
+pub mod scope;
 pub mod tree;
 
 #[cfg(feature = "generate")]

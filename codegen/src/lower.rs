@@ -102,7 +102,12 @@ fn distinct_layers(tree: &Onion) -> Vec<usize> {
 }
 
 /// One node of the tree: its layers around the app or around a switch.
-fn node(onion: &Onion, names: &[(usize, Vec<proc_macro2::Ident>)], app: &proc_macro2::Ident, branches: usize) -> TokenStream {
+fn node(
+    onion: &Onion,
+    names: &[(usize, Vec<proc_macro2::Ident>)],
+    app: &proc_macro2::Ident,
+    branches: usize,
+) -> TokenStream {
     let private = private();
     let layers = onion.layers.iter().flat_map(|placed| {
         names

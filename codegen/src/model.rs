@@ -141,8 +141,9 @@ fn read_scoped_layer(
     let name = entry.key.value.as_str();
     if name == "scope" {
         diagnostics.push(
-            Diagnostic::error(crate::rules::SCOPE, &entry.key.loc, "scopes do not nest")
-                .help("write the inner scope at the top level with its full pattern; the longest matching pattern wins"),
+            Diagnostic::error(crate::rules::SCOPE, &entry.key.loc, "scopes do not nest").help(
+                "write the inner scope at the top level with its full pattern; the longest matching pattern wins",
+            ),
         );
         return;
     }
@@ -153,7 +154,10 @@ fn read_scoped_layer(
             Diagnostic::error(
                 crate::rules::SCOPE,
                 &entry.key.loc,
-                format!("`{}` applies to the whole app; it cannot go in scope \"{}\"", def.name, scope.pattern.value),
+                format!(
+                    "`{}` applies to the whole app; it cannot go in scope \"{}\"",
+                    def.name, scope.pattern.value
+                ),
             )
             .help(format!("move `{}` out of the scope: {why}", def.name)),
         );

@@ -50,7 +50,9 @@ impl Matcher {
             Matcher::Subtree(prefix) => {
                 prefix.is_empty()
                     || trimmed == prefix
-                    || path.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                    || path
+                        .strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
             }
         }
     }
@@ -87,20 +89,21 @@ pub fn read(written: &ScopeEntry, earlier: &[Scope], diagnostics: &mut Diagnosti
                 &pattern.loc,
                 format!("scope pattern \"{text}\" has a `*` that is not its last segment"),
             )
-            .help("a scope is one path (\"/health\") or one subtree (\"/api/*\"); `*` may only end the pattern as `/*`"),
+            .help(
+                "a scope is one path (\"/health\") or one subtree (\"/api/*\"); `*` may only end the pattern as `/*`",
+            ),
         );
     } else if let Some(first) = earlier
         .iter()
         .find(|scope| Matcher::new(&scope.pattern.value) == Matcher::new(text))
     {
         diagnostics.push(
-            Diagnostic::error(
-                SCOPE,
-                &pattern.loc,
-                format!("two scopes have the pattern \"{text}\""),
-            )
-            .note(&first.pattern.loc, format!("\"{}\" is first written here", first.pattern.value))
-            .help("merge the two scopes into one"),
+            Diagnostic::error(SCOPE, &pattern.loc, format!("two scopes have the pattern \"{text}\""))
+                .note(
+                    &first.pattern.loc,
+                    format!("\"{}\" is first written here", first.pattern.value),
+                )
+                .help("merge the two scopes into one"),
         );
     }
     Scope {
@@ -271,10 +274,15 @@ fn build(branches: &[(usize, &[Placed])]) -> Onion {
         }
         shared += 1;
     }
-    let layers = branches.first().map_or_else(Vec::new, |(_, first)| first[..shared].to_vec());
+    let layers = branches
+        .first()
+        .map_or_else(Vec::new, |(_, first)| first[..shared].to_vec());
     let all_end_here = branches.iter().all(|(_, layers)| layers.len() == shared);
     if all_end_here {
-        return Onion { layers, arms: Vec::new() };
+        return Onion {
+            layers,
+            arms: Vec::new(),
+        };
     }
     // Group by the next layer (or the app itself), in the order first seen.
     let mut groups: Vec<(Option<usize>, Vec<(usize, &[Placed])>)> = Vec::new();

@@ -110,6 +110,14 @@ fn scope(input: ParseStream<'_>, key: Spanned<String>, position: usize) -> syn::
                 ),
             ));
         }
+        if name.value == "scope" && content.peek(syn::token::Paren) {
+            // Read whole, and kept as an entry named `scope`, for the model
+            // to say that scopes do not nest.
+            let nested = scope(&content, name.clone(), 0)?;
+            let value = Spanned::new(Value::Table(Table::default()), nested.pattern.loc);
+            middlewares.push(Entry { key: name, value });
+            continue;
+        }
         let value = table_or_empty(&content, &name)?;
         middlewares.push(Entry { key: name, value });
     }
@@ -278,7 +286,9 @@ mod tests {
     fn a_scope_needs_its_pattern_first_and_no_settings() {
         let missing = parse(quote!(scope(jwt))).unwrap_err().to_string();
         assert!(missing.contains("starts with its path pattern"), "{missing}");
-        let setting = parse(quote!(scope("/a/*", order = "as-written"))).unwrap_err().to_string();
+        let setting = parse(quote!(scope("/a/*", order = "as-written")))
+            .unwrap_err()
+            .to_string();
         assert!(setting.contains("stack setting"), "{setting}");
     }
 

@@ -119,7 +119,10 @@ fn push_scopes(document: &mut Document, entry: Entry, diagnostics: &mut Diagnost
             Diagnostic::error(
                 WRONG_VALUE,
                 &entry.value.loc,
-                format!("`scope` must be a table of path patterns, found {}", entry.value.value.kind()),
+                format!(
+                    "`scope` must be a table of path patterns, found {}",
+                    entry.value.value.kind()
+                ),
             )
             .help("write [scope.\"/api/*\".jwt] and the middleware's options below it"),
         );
@@ -455,7 +458,12 @@ jwt.leeway = "5s"
             .collect();
         assert_eq!(
             scopes,
-            [("/api/*", 1, vec!["jwt", "rate_limit"]), ("/admin/*", 2, vec!["api_key"])]
+            // TOML gathers every `[scope.…]` table into one `scope` table, which
+            // sits where the first is written.
+            [
+                ("/api/*", 1, vec!["jwt", "rate_limit"]),
+                ("/admin/*", 1, vec!["api_key"])
+            ]
         );
         let Loc::Bytes(range) = &document.scopes[0].pattern.loc else {
             panic!()

@@ -41,9 +41,7 @@ impl Pattern {
         if self.subtree {
             self.path.is_empty()
                 || trimmed == self.path
-                || path
-                    .strip_prefix(self.path)
-                    .is_some_and(|rest| rest.starts_with('/'))
+                || path.strip_prefix(self.path).is_some_and(|rest| rest.starts_with('/'))
         } else {
             trimmed == self.path
         }

@@ -12,10 +12,26 @@ use super::{Arm, LastArm, Pattern, Scopes, Switch};
 /// `/api/*` (1), `/api/admin/*` (2), `/health` (3), `/api` exact (4), most specific first.
 static SCOPES: Scopes = Scopes {
     patterns: &[
-        Pattern { path: "/api/admin", subtree: true, branch: 2 },
-        Pattern { path: "/health", subtree: false, branch: 3 },
-        Pattern { path: "/api", subtree: false, branch: 4 },
-        Pattern { path: "/api", subtree: true, branch: 1 },
+        Pattern {
+            path: "/api/admin",
+            subtree: true,
+            branch: 2,
+        },
+        Pattern {
+            path: "/health",
+            subtree: false,
+            branch: 3,
+        },
+        Pattern {
+            path: "/api",
+            subtree: false,
+            branch: 4,
+        },
+        Pattern {
+            path: "/api",
+            subtree: true,
+            branch: 1,
+        },
     ],
 };
 
@@ -45,14 +61,20 @@ fn the_most_specific_pattern_wins() {
 #[test]
 fn a_root_subtree_takes_every_path() {
     static ALL: Scopes = Scopes {
-        patterns: &[Pattern { path: "", subtree: true, branch: 1 }],
+        patterns: &[Pattern {
+            path: "",
+            subtree: true,
+            branch: 1,
+        }],
     };
     for path in ["/", "/a/b", ""] {
         assert_eq!(ALL.branch(path), 1, "{path:?}");
     }
 }
 
-fn answering(name: &'static str) -> impl Service<Request<()>, Response = Response<String>, Error = Infallible, Future: Send> + Clone {
+fn answering(
+    name: &'static str,
+) -> impl Service<Request<()>, Response = Response<String>, Error = Infallible, Future: Send> + Clone {
     tower::service_fn(move |_request: Request<()>| async move { Ok::<_, Infallible>(Response::new(name.to_string())) })
 }
 
@@ -62,9 +84,18 @@ async fn each_request_goes_down_its_branch_arm() {
     let switch = Switch::new(
         &SCOPES,
         &[0, 1, 2, 0, 1],
-        Arm::new(answering("root"), Arm::new(answering("api"), LastArm::new(answering("admin")))),
+        Arm::new(
+            answering("root"),
+            Arm::new(answering("api"), LastArm::new(answering("admin"))),
+        ),
     );
-    for (path, arm) in [("/", "root"), ("/health", "root"), ("/api/x", "api"), ("/api", "api"), ("/api/admin/x", "admin")] {
+    for (path, arm) in [
+        ("/", "root"),
+        ("/health", "root"),
+        ("/api/x", "api"),
+        ("/api", "api"),
+        ("/api/admin/x", "admin"),
+    ] {
         let request = Request::builder().uri(path).body(()).unwrap();
         let response = switch.clone().oneshot(request).await.unwrap();
         assert_eq!(response.body(), arm, "{path}");
@@ -104,7 +135,11 @@ async fn an_arm_that_is_not_ready_holds_up_only_its_own_requests() {
         asked: Arc::new(AtomicUsize::new(0)),
         called: called.clone(),
     };
-    let mut switch = Switch::new(&SCOPES, &[0, 1, 0, 0, 0], Arm::new(answering("root"), LastArm::new(hesitant)));
+    let mut switch = Switch::new(
+        &SCOPES,
+        &[0, 1, 0, 0, 0],
+        Arm::new(answering("root"), LastArm::new(hesitant)),
+    );
     // The switch itself is always ready; only the arm's own call waits.
     std::future::poll_fn(|cx| switch.poll_ready(cx)).await.unwrap();
     let slow = switch.call(Request::builder().uri("/api/x").body(()).unwrap());
