@@ -53,6 +53,13 @@ fn placed_app() -> Router {
         .route("/same/x", get(|| async { "same" }))
 }
 
+/// Files under /files, served by tower-http's `ServeDir`, which
+/// percent-decodes and normalises the path it is given.
+#[strata::stack(request_id, scope("/files/admin/*", api_key(keys_env = "STRATA_SCOPES_ADMIN_KEYS")))]
+fn files_app(root: std::path::PathBuf) -> Router {
+    Router::new().nest_service("/files", tower_http::services::ServeDir::new(root))
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
@@ -288,4 +295,48 @@ async fn placements_may_name_a_layer_of_another_branch() {
         assert_eq!(response.header("x-tag"), Some("tagged"), "{path}");
         assert_eq!(response.header("access-control-allow-origin"), Some(APP), "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_path_that_decodes_into_another_scope_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("admin")).unwrap();
+    std::fs::write(root.path().join("admin/secret.txt"), "the admin secret").unwrap();
+    std::fs::write(root.path().join("public.txt"), "public").unwrap();
+    let path = root.path().to_path_buf();
+    let stack = temp_env::with_var("STRATA_SCOPES_ADMIN_KEYS", Some(ADMIN_KEY), || files_app(path));
+    let address = serve(stack).await;
+
+    let open = send(address, empty(request("GET", "/files/public.txt"))).await;
+    assert_eq!((open.status, open.text()), (StatusCode::OK, "public"));
+    let guarded = send(address, empty(request("GET", "/files/admin/secret.txt"))).await;
+    assert_eq!(guarded.status, StatusCode::FORBIDDEN);
+    let keyed = send(
+        address,
+        empty(request("GET", "/files/admin/secret.txt").header("x-api-key", ADMIN_KEY)),
+    )
+    .await;
+    assert_eq!((keyed.status, keyed.text()), (StatusCode::OK, "the admin secret"));
+
+    // Each of these reaches admin/secret.txt through ServeDir's decoding, on
+    // a path the switch would read as outside /files/admin/*.
+    for sneaky in [
+        "/files/%61dmin/secret.txt",
+        "/files/%2e/admin/secret.txt",
+        "/files/x/../admin/secret.txt",
+        "/files//admin/secret.txt",
+    ] {
+        let response = send(address, empty(request("GET", sneaky))).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{sneaky}: {}",
+            response.text()
+        );
+        assert_eq!(response.text(), r#"{"detail":"Ambiguous path"}"#);
+        assert_eq!(response.all("x-request-id").len(), 1, "the shared part still answered");
+    }
+    // A decoded path that stays in its branch is served as ServeDir reads it.
+    let spaced = send(address, empty(request("GET", "/files/%70ublic.txt"))).await;
+    assert_eq!((spaced.status, spaced.text()), (StatusCode::OK, "public"));
 }

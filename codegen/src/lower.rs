@@ -76,7 +76,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let app = format_ident!("__strata_app");
     let scopes = scope_table(spec);
     let branches = 1 + spec.scopes.len();
-    let service = node(&tree, &names, &app, branches);
+    let service = node(spec, &tree, &names, &app, branches);
     quote! {{
         #scopes
         #env_checks
@@ -103,6 +103,7 @@ fn distinct_layers(tree: &Onion) -> Vec<usize> {
 
 /// One node of the tree: its layers around the app or around a switch.
 fn node(
+    spec: &StackSpec,
     onion: &Onion,
     names: &[(usize, Vec<proc_macro2::Ident>)],
     app: &proc_macro2::Ident,
@@ -129,16 +130,33 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
+        // strata's own layers over the app are ready at once, so the switch
+        // polls its arms and calls one directly; an arm with a `custom`
+        // layer, whose readiness strata cannot know, readies a clone of
+        // itself per request instead (`Cloned`).
+        let arm_service = |arm: &crate::scope::Arm| {
+            let service = node(spec, &arm.onion, names, app, branches);
+            let custom = arm
+                .onion
+                .layers
+                .iter()
+                .any(|placed| matches!(spec.layers[placed.layer].config, crate::middleware::Config::Custom(_)));
+            if custom {
+                quote!(#private::runtime::scope::Cloned::new(#service))
+            } else {
+                service
+            }
+        };
         let mut arms = onion.arms.iter().rev();
         let mut list = match arms.next() {
             Some(last) => {
-                let service = node(&last.onion, names, app, branches);
+                let service = arm_service(last);
                 quote!(#private::runtime::scope::LastArm::new(#service))
             }
             None => TokenStream::new(),
         };
         for arm in arms {
-            let service = node(&arm.onion, names, app, branches);
+            let service = arm_service(arm);
             list = quote!(#private::runtime::scope::Arm::new(#service, #list));
         }
         quote!(#private::runtime::scope::Switch::new(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))

@@ -304,9 +304,36 @@ fn build(branches: &[(usize, &[Placed])]) -> Onion {
     Onion { layers, arms }
 }
 
+/// S1101: `metrics` answers its path outside every scope, so a scope whose
+/// pattern covers that path would seem to guard it and would not.
+fn scope_hides_metrics_path(spec: &StackSpec, diagnostics: &mut Diagnostics) {
+    for metrics in spec.each::<crate::middleware::metrics::Metrics>() {
+        let path = metrics.path();
+        for scope in &spec.scopes {
+            if !Matcher::new(&scope.pattern.value).matches(path) {
+                continue;
+            }
+            let mut error = Diagnostic::error(
+                crate::middleware::metrics::PATH_HIDDEN,
+                &scope.pattern.loc,
+                format!(
+                    "scope \"{}\" covers `metrics.path` \"{path}\", but `metrics` answers it outside every scope: none of this scope's middlewares run there",
+                    scope.pattern.value
+                ),
+            )
+            .help("move `metrics.path` out of the scope's pattern (e.g. \"/metrics\"), and keep that path off the public proxy");
+            if let Some(written) = &metrics.path {
+                error = error.note(&written.loc, "`metrics.path` is set here");
+            }
+            diagnostics.push(error);
+        }
+    }
+}
+
 /// The whole description checked branch by branch: every diagnostic once,
 /// and the plan with one ordered list of layers per branch.
 pub fn check(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Option<Plan> {
+    scope_hides_metrics_path(spec, diagnostics);
     let mut root = None;
     let mut scopes = Vec::new();
     let mut complete = true;

@@ -246,3 +246,13 @@ fn explain_draws_the_tree() {
     insta::assert_snapshot!("explain_scoped_mermaid", strata_codegen::explain::mermaid(&compiled));
     insta::assert_snapshot!("explain_scoped_dot", strata_codegen::explain::dot(&compiled));
 }
+
+#[test]
+fn a_scope_over_the_metrics_path_is_s1101() {
+    let (compiled, diagnostics) = from_attribute(quote!(metrics, scope("/*", jwt(secret_env = "JWT_SECRET"))));
+    assert!(compiled.is_none());
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["S1101"], "{diagnostics:?}");
+    let (compiled, diagnostics) = from_attribute(quote!(metrics, scope("/api/*", jwt(secret_env = "JWT_SECRET"))));
+    assert!(compiled.is_some() && diagnostics.is_empty(), "{diagnostics:?}");
+}

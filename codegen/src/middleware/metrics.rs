@@ -36,7 +36,7 @@ pub static DEF: Def = Def {
         Rule {
             code: PATH_HIDDEN,
             level: Level::Error,
-            summary: "`metrics.path` inside `access_log.exclude_paths`: the scrapes of an endpoint no auth guards would leave no trace",
+            summary: "`metrics.path` inside `access_log.exclude_paths` (the scrapes of an endpoint no auth guards would leave no trace), or inside a scope pattern (whose middlewares never run there)",
             check: Some(check_hidden),
         },
         Rule {

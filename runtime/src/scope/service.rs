@@ -2,10 +2,14 @@
 
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
+use http::StatusCode;
 use tower_service::Service;
 
 use super::Scopes;
 use super::future::{ArmFuture, ReadyCall};
+use crate::response::{APPLICATION_JSON, fixed};
+use crate::short_circuit::ShortCircuit;
 
 /// Sends each request down one arm, by its path; see the [module docs](super).
 #[derive(Clone, Debug)]
@@ -28,25 +32,36 @@ impl<A> Switch<A> {
     }
 }
 
-impl<A, B> Service<http::Request<B>> for Switch<A>
+impl<A, B, ResBody> Service<http::Request<B>> for Switch<A>
 where
-    A: Arms<http::Request<B>>,
+    A: Arms<http::Request<B>, Response = http::Response<ResBody>>,
+    ResBody: From<Bytes>,
 {
-    type Response = A::Response;
+    type Response = http::Response<ResBody>;
     type Error = A::Error;
-    type Future = A::Future;
+    type Future = ShortCircuit<A::Future, ResBody>;
 
+    /// Ready when every arm is: the arms strata builds are ready at once
+    /// (its own layers over an axum `Router`), and an arm with `custom`
+    /// layers, whose readiness strata cannot know, is a [`Cloned`] arm,
+    /// always ready here.
     #[inline]
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.arms.poll_ready(cx)
     }
 
     #[inline]
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let branch = self.scopes.branch(request.uri().path());
+        let Some(branch) = self.scopes.branch_of(request.uri().path()) else {
+            return ShortCircuit::answer(fixed(
+                StatusCode::BAD_REQUEST,
+                APPLICATION_JSON,
+                r#"{"detail":"Ambiguous path"}"#,
+            ));
+        };
         // The generator lists every branch; an unknown one takes the first arm.
         let arm = self.arm_of_branch.get(branch).copied().unwrap_or(0);
-        self.arms.call_arm(usize::from(arm), request)
+        ShortCircuit::inner(self.arms.call_arm(usize::from(arm), request))
     }
 }
 
@@ -56,6 +71,9 @@ pub trait Arms<R> {
     type Response;
     type Error;
     type Future: std::future::Future<Output = Result<Self::Response, Self::Error>>;
+
+    /// Polls every arm ready.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>>;
 
     /// Calls arm `index` (the last one for any index past the end).
     fn call_arm(&mut self, index: usize, request: R) -> Self::Future;
@@ -88,23 +106,68 @@ impl<S> LastArm<S> {
 
 impl<S, Rest, R> Arms<R> for Arm<S, Rest>
 where
-    S: Service<R> + Clone,
+    S: Service<R>,
     Rest: Arms<R, Response = S::Response, Error = S::Error>,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = ArmFuture<ReadyCall<S, R>, Rest::Future>;
+    type Future = ArmFuture<S::Future, Rest::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let this = self.service.poll_ready(cx)?;
+        let rest = self.rest.poll_ready(cx)?;
+        match (this, rest) {
+            (Poll::Ready(()), Poll::Ready(())) => Poll::Ready(Ok(())),
+            _ => Poll::Pending,
+        }
+    }
 
     #[inline]
     fn call_arm(&mut self, index: usize, request: R) -> Self::Future {
         match index {
-            0 => ArmFuture::this(ReadyCall::new(self.service.clone(), request)),
+            0 => ArmFuture::this(self.service.call(request)),
             _ => ArmFuture::other(self.rest.call_arm(index - 1, request)),
         }
     }
 }
 
 impl<S, R> Arms<R> for LastArm<S>
+where
+    S: Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call_arm(&mut self, _index: usize, request: R) -> Self::Future {
+        self.service.call(request)
+    }
+}
+
+/// An arm whose readiness strata cannot know (it holds `custom` layers):
+/// always ready to the switch, it readies a clone of itself per request,
+/// as an axum `Router` does with a route, so an arm that is not ready (a
+/// tower `ConcurrencyLimit` in one scope) holds up only its own requests
+/// and reserves nothing for requests that go elsewhere.
+#[derive(Clone, Debug)]
+pub struct Cloned<S> {
+    service: S,
+}
+
+impl<S> Cloned<S> {
+    pub const fn new(service: S) -> Self {
+        Cloned { service }
+    }
+}
+
+impl<S, R> Service<R> for Cloned<S>
 where
     S: Service<R> + Clone,
 {
@@ -113,7 +176,12 @@ where
     type Future = ReadyCall<S, R>;
 
     #[inline]
-    fn call_arm(&mut self, _index: usize, request: R) -> Self::Future {
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    #[inline]
+    fn call(&mut self, request: R) -> Self::Future {
         ReadyCall::new(self.service.clone(), request)
     }
 }
