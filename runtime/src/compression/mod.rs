@@ -59,6 +59,8 @@ mod service;
 mod stream;
 
 #[cfg(test)]
+mod roundtrip_tests;
+#[cfg(test)]
 mod tests;
 
 pub use future::ResponseFuture;
