@@ -67,9 +67,15 @@ pub fn strata_no_route() -> axum::routing::RouterIntoService<Body> {
 
 /// The hand-written stack: request ID, `TraceLayer` (span + one event at
 /// the response head, nothing per body chunk), metrics inside the router.
-pub fn handwritten()
--> impl Service<Request<Body>, Response = Response<impl HttpBody<Data = Bytes>>, Error = std::convert::Infallible> + Clone
-{
+/// Its bounds are what `axum::serve` needs (benches/throughput serves it).
+pub fn handwritten() -> impl Service<
+    Request<Body>,
+    Response = Response<impl HttpBody<Data = Bytes, Error: Into<axum::BoxError>> + Send + 'static>,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ 'static {
     static RECORDER: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
     RECORDER.get_or_init(|| {
         metrics_exporter_prometheus::PrometheusBuilder::new()
