@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput on loopback with `wrk` (BENCHMARKS.md section 8; issues 11 and 13).
+# Throughput on loopback with `wrk` (BENCHMARKS.md section 9; issues 11 and 13).
 #
 #   bash benches/throughput.sh                  # tables A and B (~25 min on a quiet machine)
 #   TABLES=B RUNS=7 bash benches/throughput.sh  # one table, more runs
@@ -30,8 +30,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-RUNS="${RUNS:-5}"                   # measured runs per variant and request
-DURATION="${DURATION:-10}"          # seconds per measured wrk run
+RUNS="${RUNS:-7}"                   # measured runs per variant and request
+DURATION="${DURATION:-5}"           # seconds per measured wrk run
 WARMUP="${WARMUP:-1}"               # seconds of wrk before each measured run, not recorded
 CONNECTIONS="${CONNECTIONS:-32}"    # wrk connections (one wrk thread)
 TABLES="${TABLES:-A B}"
@@ -110,7 +110,7 @@ $lua_done
 EOF
 
 # --- servers -------------------------------------------------------------------
-declare -A port_of=()
+declare -A port_of=() pid_of=()
 pids=()
 stop_servers() {
   local pid
@@ -126,6 +126,7 @@ start() {
   shift 2
   taskset -c 0 "$@" >"$out/$name.log" 2>&1 &
   pids+=("$!")
+  pid_of[$name]="$!" # taskset execs the server: this is its pid
   port_of[$name]="$port"
   local tries=0
   until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
@@ -206,31 +207,45 @@ wait_for_quiet() {
 results="$out/results.tsv"
 rounds="$out/rounds.tsv"   # table, run, load when the run's first wrk starts
 printf 'table\trun\tload\n' >"$rounds"
-printf 'table\trun\tkind\tvariant\tposition\tload_start\tload_end\trequests\tseconds\treq_s\tp50_us\tp90_us\tp99_us\terrors\tnon2xx\n' >"$results"
+printf 'table\trun\tkind\tvariant\tposition\tload_start\tload_end\trequests\tseconds\treq_s\tp50_us\tp90_us\tp99_us\terrors\tnon2xx\tcpu_s\tcpu_share\tcpu_us_per_req\tfaults_per_req\n' >"$results"
 
 # measure TABLE RUN KIND POSITION NAME
+# cpu_faults PID: the process's CPU time in clock ticks (user + system) and
+# its minor page faults so far, from /proc/PID/stat (fields 14, 15 and 10,
+# counted here after the ")" that ends the command name).
+cpu_faults() {
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13, $8 }'
+}
+clock_ticks="$(getconf CLK_TCK)"
+
 measure() {
   local table="$1" run="$2" kind="$3" position="$4" name="$5"
   local url="http://127.0.0.1:${port_of[$name]}/" log="$out/wrk/$table-$run-$kind-$name.txt"
   taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$out/$kind.lua" "$url" >/dev/null
-  local load_start load_end
+  local load_start load_end before after
   load_start="$(load1)"
+  before="$(cpu_faults "${pid_of[$name]}")"
   taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$out/$kind.lua" "$url" >"$log"
+  after="$(cpu_faults "${pid_of[$name]}")"
   load_end="$(load1)"
   local line
   line="$(grep '^RESULT ' "$log")" || { echo "no RESULT line in $log" >&2; exit 1; }
-  python3 - "$line" "$table" "$run" "$kind" "$name" "$position" "$load_start" "$load_end" >>"$results" <<'EOF'
+  python3 - "$line" "$table" "$run" "$kind" "$name" "$position" "$load_start" "$load_end" \
+    "$before" "$after" "$clock_ticks" >>"$results" <<'EOF'
 import sys
-line, *rest = sys.argv[1:]
+line, table, run, kind, name, position, load_start, load_end, before, after, ticks = sys.argv[1:]
 f = dict(kv.split("=") for kv in line.split()[1:])
+requests = int(f["requests"])
 seconds = int(f["duration_us"]) / 1e6
-req_s = int(f["requests"]) / seconds
-table, run, kind, name, position, load_start, load_end = rest
-print("\t".join([table, run, kind, name, position, load_start, load_end, f["requests"], f"{seconds:.3f}",
-                 f"{req_s:.0f}", f["p50_us"], f["p90_us"], f["p99_us"], f["errors"], f["non2xx"]]))
+(cpu0, faults0), (cpu1, faults1) = (map(int, x.split()) for x in (before, after))
+cpu_s = (cpu1 - cpu0) / int(ticks)
+print("\t".join([table, run, kind, name, position, load_start, load_end, str(requests), f"{seconds:.3f}",
+                 f"{requests / seconds:.0f}", f["p50_us"], f["p90_us"], f["p99_us"], f["errors"], f["non2xx"],
+                 f"{cpu_s:.2f}", f"{cpu_s / seconds:.3f}", f"{cpu_s * 1e6 / requests:.2f}",
+                 f"{(faults1 - faults0) / requests:.3f}"]))
 EOF
-  tail -1 "$results" | awk -F'\t' '{ printf "  %s run %s %-9s %-22s %8s req/s  p99 %6s us  load %s -> %s%s\n",
-    $1, $2, $3, $4, $10, $13, $6, $7, ($14 + $15 > 0 ? "  ERRORS " $14 "/" $15 : "") }' >&2
+  tail -1 "$results" | awk -F'\t' '{ printf "  %s run %s %-9s %-20s %7s req/s  p99 %6s us  CPU %5.1f%% %6s us/req  %s faults/req  load %s -> %s%s\n",
+    $1, $2, $3, $4, $10, $13, $17 * 100, $18, $19, $6, $7, ($14 + $15 > 0 ? "  ERRORS " $14 "/" $15 : "") }' >&2
 }
 
 # table NAME KINDS VARIANTS: RUNS rounds, each every kind x variant once.
@@ -324,10 +339,10 @@ def ratio(v):
 
 def table(name, title, kinds, variants, pairs):
     print(f"### Table {name}: {title}\n")
-    print("median (min–max) of the runs; req/s and p99 latency in ms\n")
-    header = ["request", "variant", "req/s", "p99 ms", "errors"]
-    print("| " + " | ".join(header) + " |")
-    print("| --- | --- | ---: | ---: | ---: |")
+    print("Median (min–max) of the runs. req/s and p99 from wrk; the server's CPU share and CPU time per request")
+    print("from /proc/PID/stat (user + system) over the same seconds; minor page faults per request likewise.\n")
+    print("| request | variant | req/s | p99 ms | server CPU share | server CPU µs / request | faults / request | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind in kinds:
         for variant in variants:
             runs = cells[(name, kind, variant)]
@@ -335,11 +350,17 @@ def table(name, title, kinds, variants, pairs):
                 continue
             req = [float(r["req_s"]) for r in runs]
             p99 = [float(r["p99_us"]) for r in runs]
+            share = [float(r["cpu_share"]) for r in runs]
+            cpu = [float(r["cpu_us_per_req"]) for r in runs]
+            faults = [float(r["faults_per_req"]) for r in runs]
             errors = sum(int(r["errors"]) + int(r["non2xx"]) for r in runs)
-            print(f"| {kind} | {variant} | {spread(req, n)} | {spread(p99, ms)} | {errors} |")
+            print(f"| {kind} | {variant} | {spread(req, n)} | {spread(p99, ms)} | {statistics.median(share):.0%} "
+                  f"| {spread(cpu, lambda v: f'{v:.2f}')} | {statistics.median(faults):.2f} | {errors} |")
     print()
-    print("Ratios: of the medians, and the median (min–max) of the per-run ratios (both variants of a pair measured in the same run)\n")
-    print("| request | pair | req/s: ratio of medians | req/s: per-run ratios | p99: ratio of medians | p99: per-run ratios |")
+    print("Ratios a / b: of the medians, and the median (min–max) of the per-run ratios (a and b measured in the")
+    print("same run). Requests per server CPU-second is b's CPU per request over a's: the throughput of a core")
+    print("the server had to itself, which the machine's other load changes least.\n")
+    print("| request | a / b | req/s: ratio of medians | req/s: per-run | req per CPU-second: per-run | p99: per-run |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for kind in kinds:
         for a, b in pairs:
@@ -350,10 +371,11 @@ def table(name, title, kinds, variants, pairs):
                 continue
             def med(runs, key):
                 return statistics.median(float(r[key]) for r in runs.values())
-            per_req = [float(ra[k]["req_s"]) / float(rb[k]["req_s"]) for k in both]
-            per_p99 = [float(ra[k]["p99_us"]) / float(rb[k]["p99_us"]) for k in both]
-            print(f"| {kind} | {a} / {b} | {ratio(med(ra, 'req_s') / med(rb, 'req_s'))} | {spread(per_req, ratio)} "
-                  f"| {ratio(med(ra, 'p99_us') / med(rb, 'p99_us'))} | {spread(per_p99, ratio)} |")
+            def per_run(key, invert=False):
+                values = [float(ra[k][key]) / float(rb[k][key]) for k in both]
+                return [1 / v for v in values] if invert else values
+            print(f"| {kind} | {a} / {b} | {ratio(med(ra, 'req_s') / med(rb, 'req_s'))} | {spread(per_run('req_s'), ratio)} "
+                  f"| {spread(per_run('cpu_us_per_req', invert=True), ratio)} | {spread(per_run('p99_us'), ratio)} |")
     print()
 
 tables = {row["table"] for row in rows}
