@@ -79,9 +79,10 @@ measure() {
     return "$status"
 }
 
-# The incremental session directories of the app crate (check and build
-# have one each, told apart by which command created it).
-sessions() { ls -d "$CARGO_TARGET_DIR/debug/incremental/${1//-/_}-"* 2>/dev/null | sort || true; }
+# The incremental session directories of the app crate: check and build
+# have one each. The one a command just wrote holds the newest session.
+sessions() { ls -d "$CARGO_TARGET_DIR/debug/incremental/${1//-/_}-"* 2>/dev/null || true; }
+latest_session() { ls -td "$CARGO_TARGET_DIR/debug/incremental/${1//-/_}-"*/s-* | head -1 | xargs dirname; }
 
 mark() { # edits the handler's string literal
     sed -i "s/BUILD_MARK_[0-9]*/BUILD_MARK_$RANDOM$RANDOM/" "$WORK/apps/$1/src/main.rs"
@@ -100,10 +101,11 @@ measure dependencies release 0 -- build --release
 declare -A CHECK_SESSION
 for app in "${APPS[@]}"; do
     echo "== $app: build, check, release" >&2
+    # A kept TARGET may hold an earlier run's cache of the same crate.
+    sessions "$app" | xargs -r rm -rf
     measure "$app" build 0 -- build || { cat "$WORK/apps/$app/last.log" >&2; exit 1; }
-    before=$(sessions "$app")
     measure "$app" check 0 -- check
-    CHECK_SESSION[$app]=$(comm -13 <(echo "$before") <(sessions "$app") | head -1)
+    CHECK_SESSION[$app]=$(latest_session "$app")
     if ! measure "$app" release 0 -- build --release; then
         echo "$app: the release build FAILED:" >&2
         grep -E '^error' "$WORK/apps/$app/last.log" | sort | uniq -c >&2 || true

@@ -13,6 +13,7 @@ Stacks:
                 `SetResponseHeaderLayer` up to N: the construction of issue 11.
                 d25 is the "every middleware" stack: every built-in (all
                 guards, `proxy`, `metrics`) and three `custom` layers.
+  i30           issue 11's stack: the first 14 built-ins and 16 `custom` layers.
   scoped        a stack with three scopes (benches/scope_build_time.sh's).
 
 Variants, the same runtime layers and the same configuration in each, so
@@ -528,13 +529,15 @@ def main():
     # Builds every dependency once, before any app is measured.
     write_app(work, root, "dependencies", "fn main() {}\n")
     rows = []
-    for depth in DEPTHS:
-        stack = stack_of(depth)
-        label = f"d{depth:02d}"
+    stacks = [(f"d{depth:02d}", stack_of(depth)) for depth in DEPTHS]
+    # Issue 11's own stack: 14 built-in middlewares and 16 custom layers
+    # (its release build once failed with E0275).
+    stacks.append(("i30", BUILTINS[:14] + [custom(i + 1) for i in range(16)]))
+    for label, stack in stacks:
         if only and label not in only:
             continue
         customs = sum(1 for m in stack if m.name == "custom")
-        entries = f"{depth} ({depth - customs} built-in + {customs} custom)"
+        entries = f"{len(stack)} ({len(stack) - customs} built-in + {customs} custom)"
         for variant, source in [
             ("strata", strata_app(stack)),
             ("hand", hand_app(stack, boxed=False)),
