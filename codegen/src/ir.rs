@@ -154,7 +154,7 @@ pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::Toke
     if cx.fallible {
         quote::quote!(#fallible.map_err(#private::runtime::env::EnvError::from)?)
     } else {
-        quote::quote!(#fallible.unwrap_or_else(|error| ::core::panic!("{error}")))
+        quote::quote!(#private::runtime::env::or_panic(#fallible))
     }
 }
 
