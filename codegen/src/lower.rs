@@ -76,7 +76,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let app = format_ident!("__strata_app");
     let scopes = scope_table(spec);
     let branches = 1 + spec.scopes.len();
-    let service = node(spec, &tree, &names, &app, branches);
+    let service = node(&tree, &names, &app, branches);
     quote! {{
         #scopes
         #env_checks
@@ -103,7 +103,6 @@ fn distinct_layers(tree: &Onion) -> Vec<usize> {
 
 /// One node of the tree: its layers around the app or around a switch.
 fn node(
-    spec: &StackSpec,
     onion: &Onion,
     names: &[(usize, Vec<proc_macro2::Ident>)],
     app: &proc_macro2::Ident,
@@ -130,7 +129,7 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
-        let arm_service = |arm: &crate::scope::Arm| node(spec, &arm.onion, names, app, branches);
+        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches);
         let mut arms = onion.arms.iter().rev();
         let mut list = match arms.next() {
             Some(last) => {
