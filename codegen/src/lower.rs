@@ -76,7 +76,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let app = format_ident!("__strata_app");
     let scopes = scope_table(spec);
     let branches = 1 + spec.scopes.len();
-    let service = node(&tree, &names, &app, branches);
+    let service = node(&tree, &names, &app, branches, false);
     quote! {{
         #scopes
         #env_checks
@@ -107,6 +107,7 @@ fn node(
     names: &[(usize, Vec<proc_macro2::Ident>)],
     app: &proc_macro2::Ident,
     branches: usize,
+    nested: bool,
 ) -> TokenStream {
     let private = private();
     let layers = onion.layers.iter().flat_map(|placed| {
@@ -129,7 +130,7 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
-        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches);
+        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches, true);
         let mut arms = onion.arms.iter().rev();
         let mut list = match arms.next() {
             Some(last) => {
@@ -142,7 +143,9 @@ fn node(
             let service = arm_service(arm);
             list = quote!(#private::runtime::scope::Arm::new(#service, #list));
         }
-        quote!(#private::runtime::scope::Switch::new(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
+        // The outermost switch refuses ambiguous paths; those inside it only choose.
+        let constructor = if nested { quote!(nested) } else { quote!(new) };
+        quote!(#private::runtime::scope::Switch::#constructor(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
     };
     quote! {
         #private::ServiceBuilder::new()
