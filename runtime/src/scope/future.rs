@@ -62,10 +62,16 @@ pin_project! {
 
 pin_project! {
     #[project = StateProj]
+    // The rare states are boxed so that the common one, `Called`, decides
+    // the future's size: every layer outside moves this future once, and a
+    // future the size of a whole request and a whole arm would cost each of
+    // them that much. Neither box is made on the way of a request to a
+    // strata stack: its arms are ready at once, and `Done` is the 400 for
+    // an ambiguous path or a service that failed to get ready.
     enum State<S, R, F, T, E> {
         Called { #[pin] future: F },
-        NotReady { service: S, request: Option<R> },
-        Done { output: Option<Result<T, E>> },
+        NotReady { waiting: Option<Box<(S, R)>> },
+        Done { output: Option<Box<Result<T, E>>> },
     }
 }
 
@@ -80,11 +86,10 @@ impl<S: Service<R>, R> ReadyCall<S, R> {
                 future: service.call(request),
             },
             Poll::Ready(Err(error)) => State::Done {
-                output: Some(Err(error)),
+                output: Some(Box::new(Err(error))),
             },
             Poll::Pending => State::NotReady {
-                service,
-                request: Some(request),
+                waiting: Some(Box::new((service, request))),
             },
         };
         ReadyCall { state }
@@ -94,7 +99,7 @@ impl<S: Service<R>, R> ReadyCall<S, R> {
     pub(crate) fn answer(response: S::Response) -> Self {
         ReadyCall {
             state: State::Done {
-                output: Some(Ok(response)),
+                output: Some(Box::new(Ok(response))),
             },
         }
     }
@@ -115,16 +120,20 @@ impl<S: Service<R>, R> Future for ReadyCall<S, R> {
         loop {
             match state.as_mut().project() {
                 StateProj::Called { future } => return future.poll(cx),
-                StateProj::NotReady { service, request } => {
-                    ready!(service.poll_ready(cx))?;
-                    let Some(request) = request.take() else {
+                StateProj::NotReady { waiting } => {
+                    let Some(parts) = waiting.as_mut() else {
                         panic!("strata scope future polled after completion");
                     };
+                    ready!(parts.0.poll_ready(cx))?;
+                    let Some(parts) = waiting.take() else {
+                        panic!("strata scope future polled after completion");
+                    };
+                    let (mut service, request) = *parts;
                     let future = service.call(request);
                     state.set(State::Called { future });
                 }
                 StateProj::Done { output } => match output.take() {
-                    Some(output) => return Poll::Ready(output),
+                    Some(output) => return Poll::Ready(*output),
                     None => panic!("strata scope future polled after completion"),
                 },
             }
