@@ -67,6 +67,12 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let mut bindings = TokenStream::new();
     let mut names: Vec<(usize, Vec<proc_macro2::Ident>)> = Vec::new();
     for (layer, items, expressions) in lowered {
+        if expressions.is_empty() {
+            // A router hook (`redirect_slashes`, whole-app, so one of a kind):
+            // its items stay where the hook, built with the app, sees them.
+            bindings.extend(items);
+            continue;
+        }
         let idents: Vec<proc_macro2::Ident> = (0..expressions.len())
             .map(|part| format_ident!("__strata_layer_{}_{}", layer, part))
             .collect();
