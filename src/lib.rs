@@ -285,6 +285,8 @@
 //!   is the incoming `traceparent`.
 pub mod reference;
 
+mod features;
+
 /// The middlewares' tower types (`strata-runtime`), as the stack uses
 /// them: one module per middleware, each with a `…Layer`, its service, its
 /// response future and a module page on what a client sees. Apps rarely
@@ -294,8 +296,10 @@ pub mod reference;
 pub use strata_runtime as runtime;
 
 pub use strata_macros::stack;
+#[cfg(feature = "jwt")]
 pub use strata_runtime::Claims;
 pub use strata_runtime::RequestId;
+#[cfg(feature = "session")]
 pub use strata_runtime::Session;
 pub use strata_runtime::Stack;
 pub use strata_runtime::TraceContext;

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 // What a middleware lowers to lives in a leaf module; re-exported here.
-pub use crate::ir::{Cx, Lowered, path_list, router_ident};
+pub use crate::ir::{Cx, Gates, Lowered, path_list, router_ident};
 
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
 pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
@@ -19,7 +19,8 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let mut router_hooks = Vec::new();
     let mut reads_route = false;
     for placed in &plan.layers {
-        let lowered = spec.layers[placed.layer].config.lower(cx);
+        let layer = &spec.layers[placed.layer];
+        let lowered = crate::features::gate_middleware(cx, layer, layer.config.lower(cx));
         items.extend(lowered.items);
         layers.extend(lowered.layers);
         router_hooks.extend(lowered.router_hooks);

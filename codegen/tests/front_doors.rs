@@ -9,8 +9,12 @@ use strata_codegen::module::{Origin, render};
 const FILE: &str = "tests/fixtures/front_doors.toml";
 
 /// The stack expression of a pretty-printed module or expansion: from the
-/// first static policy to the end of the `ServiceBuilder` chain.
+/// first static policy to the end of the `ServiceBuilder` chain. The cargo
+/// feature gates differ (the macro wraps, the module declares) and are
+/// compared apart: what they gate must be the same.
 fn stack_of(code: &str, inner: &str) -> String {
+    let gated: syn::File = syn::parse_str(code).unwrap();
+    let code = &prettyplease::unparse(&syn::parse2(strata_codegen::features::without_gates(quote!(#gated))).unwrap());
     let start = code.find("static __STRATA").expect("the stack has static policies");
     let end = code[start..].find(".service(").expect("a ServiceBuilder chain") + start;
     // The inner service is the app itself, or the router hooks' block

@@ -23,19 +23,24 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access_log;
+#[cfg(feature = "api_key")]
 pub mod api_key;
 pub mod block;
 pub mod body;
 pub mod body_limit;
 pub mod catch_panic;
+#[cfg(feature = "compression")]
 pub mod compression;
 pub mod concurrency_limit;
 pub mod cors;
 pub mod custom;
+#[cfg(feature = "decompression")]
 pub mod decompression;
 pub mod env;
 pub mod https_redirect;
+#[cfg(feature = "jwt")]
 pub mod jwt;
+#[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod paths;
 pub mod proxy;
@@ -46,6 +51,7 @@ pub mod redis_backend;
 pub mod request_id;
 pub mod route;
 pub mod security_headers;
+#[cfg(feature = "session")]
 pub mod session;
 pub mod short_circuit;
 pub mod stack;
@@ -60,33 +66,11 @@ mod stack_tests;
 #[cfg(test)]
 mod test_util;
 
+#[cfg(feature = "jwt")]
 pub use jwt::Claims;
 pub use proxy::ClientInfo;
 pub use request_id::RequestId;
+#[cfg(feature = "session")]
 pub use session::Session;
 pub use stack::Stack;
 pub use trace_context::TraceContext;
-
-/// Emitted by strata for a stack that uses a Redis backend: compiles to
-/// nothing with the `redis` feature, and to a readable error without it.
-#[cfg(feature = "redis")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_redis_feature {
-    ($what:literal) => {};
-}
-
-/// Emitted by strata for a stack that uses a Redis backend: compiles to
-/// nothing with the `redis` feature, and to a readable error without it.
-#[cfg(not(feature = "redis"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_redis_feature {
-    ($what:literal) => {
-        ::core::compile_error!(::core::concat!(
-            "strata: ",
-            $what,
-            " needs the `redis` feature: strata = { version = \"0.1\", features = [\"redis\"] }"
-        ));
-    };
-}

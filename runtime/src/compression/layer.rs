@@ -17,7 +17,15 @@ pub struct CompressionLayer {
 impl CompressionLayer {
     /// Compress bodies of at least `minimum_size` bytes at `level` (1 fastest
     /// to 9 smallest; values outside are clamped), with the enabled algorithms.
+    ///
+    /// # Panics
+    ///
+    /// If `br` is asked for without strata's cargo feature `compression_br`
+    /// (strata's generated code names the feature at compile time instead).
     pub const fn new(minimum_size: u64, level: u32, gzip: bool, deflate: bool, br: bool) -> Self {
+        if br && !cfg!(feature = "compression_br") {
+            panic!("strata: compression with \"br\" needs strata's cargo feature `compression_br`");
+        }
         let level = if level < 1 {
             1
         } else if level > 9 {
@@ -52,12 +60,15 @@ impl<S> Layer<S> for CompressionLayer {
         let compression = tower_http::compression::Compression::new(RecordStatus { inner })
             .quality(quality)
             .gzip(self.gzip)
-            .deflate(self.deflate)
-            .br(self.br)
-            // Off unless asked for: another crate enabling tower-http's
-            // `compression-zstd` feature must not change what strata sends.
-            .no_zstd()
-            .compress_when(self.predicate);
+            .deflate(self.deflate);
+        #[cfg(feature = "compression_br")]
+        let compression = compression.br(self.br);
+        // Off unless asked for: another crate enabling tower-http's
+        // `compression-br` or `compression-zstd` feature must not change what
+        // strata sends.
+        #[cfg(not(feature = "compression_br"))]
+        let compression = compression.no_br();
+        let compression = compression.no_zstd().compress_when(self.predicate);
         Compression {
             inner: compression,
             layer: *self,

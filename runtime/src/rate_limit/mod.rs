@@ -75,6 +75,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
 pub use service::{RateLimit, RateLimitLayer, ResponseFuture};
 
+#[cfg(feature = "api_key")]
 use crate::api_key::ApiKeyPolicy;
 use crate::paths::PathList;
 use crate::response::{APPLICATION_JSON, fixed};
@@ -90,8 +91,10 @@ pub enum KeySource {
     /// The client's address: the one `proxy` resolved, else the peer's.
     ClientIp,
     /// The API key the `api_key` layer with this policy verified.
+    #[cfg(feature = "api_key")]
     ApiKey(&'static ApiKeyPolicy),
     /// This claim of the JWT the `jwt` layer verified.
+    #[cfg(feature = "jwt")]
     JwtClaim(&'static str),
 }
 
