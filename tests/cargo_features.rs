@@ -55,20 +55,20 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// Each error of a human-readable rustc report: its first line and where
-/// its `-->` points (`src/main.rs:12:5`).
+/// its `-->` points (`src/main.rs:12:5`), if anywhere.
 fn errors(stderr: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = stderr.lines().collect();
     let mut found = Vec::new();
-    let mut lines = stderr.lines().peekable();
-    while let Some(line) = lines.next() {
+    for (index, line) in lines.iter().enumerate() {
         if !line.starts_with("error") {
             continue;
         }
-        let at = lines
-            .peek()
-            .and_then(|next| next.trim_start().strip_prefix("--> "))
-            .unwrap_or("")
-            .to_string();
-        found.push((line.to_string(), at));
+        let at = lines[index + 1..]
+            .iter()
+            .take_while(|next| !next.is_empty() && !next.starts_with("error"))
+            .find_map(|next| next.trim_start().strip_prefix("--> "))
+            .unwrap_or("");
+        found.push((line.to_string(), at.to_string()));
     }
     found
 }
@@ -104,14 +104,14 @@ fn a_stack_that_needs_a_feature_that_is_off_names_it_and_compiles_once_it_is_on(
     };
     // The attribute: one error per gate, on the token that needs it (line:column in src/main.rs).
     for (what, feature, at) in [
-        ("`cors(allow_origin_regex = ...)`", "cors_regex", "src/main.rs:11:70"),
+        ("`cors(allow_origin_regex = ...)`", "cors_regex", "src/main.rs:11:76"),
         (
             "`compression(algorithms = [\"br\"])`",
             "compression_br",
-            "src/main.rs:12:33",
+            "src/main.rs:12:39",
         ),
         ("`jwt`", "jwt", "src/main.rs:14:5"),
-        ("`rate_limit(backend = \"redis\")`", "redis", "src/main.rs:15:52"),
+        ("`rate_limit(backend = \"redis\")`", "redis", "src/main.rs:15:53"),
     ] {
         let expected = (needs(what, feature), at.to_string());
         assert!(found.contains(&expected), "{expected:?} not in {found:#?}\n{stderr}");
