@@ -46,6 +46,15 @@ fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String
         .iter()
         .map(|placed| context! { name => placed.name.clone(), reason => placed.reason.clone() })
         .collect();
+    let scopes: Vec<minijinja::Value> = compiled
+        .plan
+        .scopes
+        .iter()
+        .map(|scope| {
+            let names: Vec<String> = scope.layers.iter().map(|p| format!("`{}`", p.name)).collect();
+            context! { pattern => scope.pattern.clone(), layers => names.join(" → ") }
+        })
+        .collect();
     let order = compiled.spec.order.name();
     let mut environment = Environment::new();
     environment.set_auto_escape_callback(|_| AutoEscape::None);
@@ -58,6 +67,7 @@ fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String
                 digest => digest(origin.text),
                 order => order,
                 layers => layers,
+                scopes => scopes,
                 service_type => service_type.to_string(),
                 stack => stack.to_string(),
             },

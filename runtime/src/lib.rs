@@ -50,6 +50,7 @@ pub mod redirect_slashes;
 pub mod redis_backend;
 pub mod request_id;
 pub mod route;
+pub mod scope;
 pub mod security_headers;
 #[cfg(feature = "session")]
 pub mod session;

@@ -19,6 +19,7 @@ pub static DEF: Def = Def {
     aliases: &["gzip"],
     rank: 70,
     why: "compression wraps every body the inner layers and the app produce",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

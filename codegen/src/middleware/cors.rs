@@ -34,6 +34,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 60,
     why: "CORS sits outside everything that can answer with an error, so 401/403/429/500 keep their CORS headers and preflights never hit auth or limits",
+    whole_app: None,
     must_wrap: &["rate_limit", "jwt", "api_key", "block", "catch_panic"],
     must_wrap_why: "error responses from inside (401, 403, 429, 500) must carry CORS headers, or the browser hides them from the page",
     wrapped_by: &[],

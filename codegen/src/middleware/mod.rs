@@ -31,6 +31,9 @@ pub struct Def {
     pub rank: u16,
     /// Why it sits at that rank, in one line: what `explain` prints.
     pub why: &'static str,
+    /// `Some(why)` for a middleware that applies to every request of the
+    /// app, and so cannot go in a `scope` (S1201).
+    pub whole_app: Option<&'static str>,
     /// Middlewares this one must wrap, whatever the mode, and why.
     pub must_wrap: &'static [&'static str],
     pub must_wrap_why: &'static str,

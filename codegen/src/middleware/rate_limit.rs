@@ -27,6 +27,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 100,
     why: "limits guard auth from brute force, and count only clients that were not blocked",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],
@@ -165,9 +166,9 @@ impl RateLimit {
         let requests = self.requests.as_ref().map_or(0, |r| r.value) as u32;
         let per_ms = self.per.as_ref().and_then(|p| parse_duration(&p.value)).unwrap_or(0);
         let key = match self.key_kind() {
-            // The `api_key` layer's own policy, emitted beside this one: the
-            // limiter reads the header it verified, and knows its public paths.
-            KeyKind::ApiKey => quote!(#rl::KeySource::ApiKey(&__STRATA_API_KEY)),
+            // The identity the `api_key` layer outside verified (a digest of
+            // the key, in the request's extensions).
+            KeyKind::ApiKey => quote!(#rl::KeySource::ApiKey),
             KeyKind::JwtClaim(claim) => quote!(#rl::KeySource::JwtClaim(#claim)),
             _ => quote!(#rl::KeySource::ClientIp),
         };

@@ -23,6 +23,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 120,
     why: "the session exists before auth reads it",
+    whole_app: None,
     must_wrap: &["jwt"],
     must_wrap_why: "auth and the layers after it read the session, so it must exist before they run",
     wrapped_by: &[],

@@ -13,6 +13,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 150,
     why: "innermost, so it measures the handler and nothing else",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -46,18 +46,11 @@ fn identity<B>(request: &Request<B>, source: &KeySource) -> Option<Key> {
     match source {
         KeySource::ClientIp => None,
         #[cfg(feature = "api_key")]
-        KeySource::ApiKey(auth) => {
-            // The `api_key` layer outside has checked the header on every
-            // path but its public ones, where it is whatever the client
-            // wrote: those are keyed by address.
-            if auth.public_paths.matches(request.uri().path()) {
-                return None;
-            }
-            let mut values = request.headers().get_all(&auth.header).iter();
-            match (values.next(), values.next()) {
-                (Some(value), None) if !value.is_empty() => Some(identity_key(b"api_key", value.as_bytes())),
-                _ => None,
-            }
+        KeySource::ApiKey => {
+            // Set by the `api_key` layer outside once it has verified the
+            // key; on its public paths there is none: keyed by address.
+            let identity = request.extensions().get::<crate::api_key::ApiKeyIdentity>()?;
+            Some(identity_key(b"api_key", &identity.0))
         }
         #[cfg(feature = "jwt")]
         KeySource::JwtClaim(claim) => {

@@ -1,0 +1,187 @@
+//! [`Switch`] and its arms.
+
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::StatusCode;
+use tower_service::Service;
+
+use super::Scopes;
+use super::future::{ArmFuture, ReadyCall};
+use crate::response::{APPLICATION_JSON, fixed};
+use crate::short_circuit::ShortCircuit;
+
+/// Sends each request down one arm, by its path; see the [module docs](super).
+#[derive(Clone, Debug)]
+pub struct Switch<A> {
+    scopes: &'static Scopes,
+    /// For each branch number, the arm that serves it.
+    arm_of_branch: &'static [u8],
+    arms: A,
+}
+
+impl<A> Switch<A> {
+    /// A switch over `arms` ([`Arm`]s ending in a [`LastArm`]): a request
+    /// whose path selects branch `b` goes to arm `arm_of_branch[b]`.
+    pub const fn new(scopes: &'static Scopes, arm_of_branch: &'static [u8], arms: A) -> Self {
+        Switch {
+            scopes,
+            arm_of_branch,
+            arms,
+        }
+    }
+}
+
+impl<A, B, ResBody> Service<http::Request<B>> for Switch<A>
+where
+    A: Arms<http::Request<B>, Response = http::Response<ResBody>>,
+    ResBody: From<Bytes>,
+{
+    type Response = http::Response<ResBody>;
+    type Error = A::Error;
+    type Future = ShortCircuit<A::Future, ResBody>;
+
+    /// Ready when every arm is: the arms strata builds are ready at once
+    /// (its own layers over an axum `Router`), and an arm with `custom`
+    /// layers, whose readiness strata cannot know, is a [`Cloned`] arm,
+    /// always ready here.
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.arms.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let Some(branch) = self.scopes.branch_of(request.uri().path()) else {
+            return ShortCircuit::answer(fixed(
+                StatusCode::BAD_REQUEST,
+                APPLICATION_JSON,
+                r#"{"detail":"Ambiguous path"}"#,
+            ));
+        };
+        // The generator lists every branch; an unknown one takes the first arm.
+        let arm = self.arm_of_branch.get(branch).copied().unwrap_or(0);
+        ShortCircuit::inner(self.arms.call_arm(usize::from(arm), request))
+    }
+}
+
+/// A list of services that all answer the same way, any one of which can
+/// take a request: what a [`Switch`] chooses among.
+pub trait Arms<R> {
+    type Response;
+    type Error;
+    type Future: std::future::Future<Output = Result<Self::Response, Self::Error>>;
+
+    /// Polls every arm ready.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>>;
+
+    /// Calls arm `index` (the last one for any index past the end).
+    fn call_arm(&mut self, index: usize, request: R) -> Self::Future;
+}
+
+/// An arm followed by more.
+#[derive(Clone, Debug)]
+pub struct Arm<S, Rest> {
+    service: S,
+    rest: Rest,
+}
+
+impl<S, Rest> Arm<S, Rest> {
+    pub const fn new(service: S, rest: Rest) -> Self {
+        Arm { service, rest }
+    }
+}
+
+/// The last arm.
+#[derive(Clone, Debug)]
+pub struct LastArm<S> {
+    service: S,
+}
+
+impl<S> LastArm<S> {
+    pub const fn new(service: S) -> Self {
+        LastArm { service }
+    }
+}
+
+impl<S, Rest, R> Arms<R> for Arm<S, Rest>
+where
+    S: Service<R>,
+    Rest: Arms<R, Response = S::Response, Error = S::Error>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ArmFuture<S::Future, Rest::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let this = self.service.poll_ready(cx)?;
+        let rest = self.rest.poll_ready(cx)?;
+        match (this, rest) {
+            (Poll::Ready(()), Poll::Ready(())) => Poll::Ready(Ok(())),
+            _ => Poll::Pending,
+        }
+    }
+
+    #[inline]
+    fn call_arm(&mut self, index: usize, request: R) -> Self::Future {
+        match index {
+            0 => ArmFuture::this(self.service.call(request)),
+            _ => ArmFuture::other(self.rest.call_arm(index - 1, request)),
+        }
+    }
+}
+
+impl<S, R> Arms<R> for LastArm<S>
+where
+    S: Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call_arm(&mut self, _index: usize, request: R) -> Self::Future {
+        self.service.call(request)
+    }
+}
+
+/// An arm whose readiness strata cannot know (it holds `custom` layers):
+/// always ready to the switch, it readies a clone of itself per request,
+/// as an axum `Router` does with a route, so an arm that is not ready (a
+/// tower `ConcurrencyLimit` in one scope) holds up only its own requests
+/// and reserves nothing for requests that go elsewhere.
+#[derive(Clone, Debug)]
+pub struct Cloned<S> {
+    service: S,
+}
+
+impl<S> Cloned<S> {
+    pub const fn new(service: S) -> Self {
+        Cloned { service }
+    }
+}
+
+impl<S, R> Service<R> for Cloned<S>
+where
+    S: Service<R> + Clone,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ReadyCall<S, R>;
+
+    #[inline]
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    #[inline]
+    fn call(&mut self, request: R) -> Self::Future {
+        ReadyCall::new(self.service.clone(), request)
+    }
+}
