@@ -526,18 +526,20 @@ fn print_tables(get: Lookup<'_>) {
     if get("scopes", "scoped", 0, Kind::Identity, Mode::Full).is_some() {
         println!("\n### Scopes: the path switch (instructions per request, to the body's end)\n");
         println!(
-            "| request | `/`: unscoped | `/`: scoped | **switch cost** | `/admin`: flat | `/admin`: scoped | **switch cost** |"
+            "| request | `/`: unscoped | `/`: scoped, split high | **switch cost** | `/`: scoped, split deep | **switch cost** | `/admin`: flat | `/admin`: scoped, split high | **switch cost** |"
         );
-        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for kind in [Kind::Identity, Kind::Simple, Kind::Preflight] {
             let at = |variant: &str, param: usize| get("scopes", variant, param, kind, Mode::Full);
             let minus = |a: Option<f64>, b: Option<f64>| fmt(a.zip(b).map(|(a, b)| a - b));
             println!(
-                "| {} | {} | {} | **{}** | {} | {} | **{}** |",
+                "| {} | {} | {} | **{}** | {} | **{}** | {} | {} | **{}** |",
                 kind.name(),
                 fmt(at("unscoped", 0)),
                 fmt(at("scoped", 0)),
                 minus(at("scoped", 0), at("unscoped", 0)),
+                fmt(at("scoped_deep", 0)),
+                minus(at("scoped_deep", 0), at("unscoped", 0)),
                 fmt(at("flat_admin", 1)),
                 fmt(at("scoped", 1)),
                 minus(at("scoped", 1), at("flat_admin", 1)),

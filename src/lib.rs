@@ -294,8 +294,8 @@
 //! | `jwt` | on | `jwt`, `rate_limit(key = "jwt:CLAIM")` | `jsonwebtoken` with its RustCrypto backends (RSA, ECDSA, EdDSA, HMAC) |
 //! | `session` | on | `session` | `hmac`, `sha2`, `base64`, `serde_json` |
 //! | `api_key` | on | `api_key`, `rate_limit(key = "api_key")` | `sha2`, `subtle` |
-//! | `compression` | on | `compression` (gzip, deflate) | tower-http's compression, `flate2` |
-//! | `compression_br` | on | `compression(algorithms = ["br"])` | `brotli` |
+//! | `compression` | on | `compression` (gzip, deflate) | `libdeflater` (libdeflate, C, for bodies in memory), `async-compression` with `flate2` (streamed bodies) |
+//! | `compression_br` | on | `compression(algorithms = ["br"])` | `brotli` (through `async-compression`) |
 //! | `decompression` | on | `decompression` | `async-compression`: gzip, deflate, brotli, zstd |
 //! | `cors_regex` | on | `cors(allow_origin_regex = ...)` | `regex-automata`, at run time and in the macro's checks |
 //! | `metrics` | on | `metrics` | strata's Prometheus registry (no dependency) |

@@ -1,10 +1,15 @@
 //! Section 5 of BENCHMARKS.md: what the path switch of a scoped stack costs.
 //!
 //! `unscoped` is the bench stack of section 1; `scoped` is the same stack
-//! with two scopes whose middlewares the measured request never meets: a
-//! request to `/` goes through the same layers as in `unscoped`, plus the
-//! switch. `flat_admin` has the `/admin/*` scope's middlewares for every
-//! path: a request to `/admin` meets the same layers there as in `scoped`.
+//! with two scopes whose middlewares the measured request to `/` never
+//! meets: it goes through the same layers as in `unscoped`, plus the switch.
+//! Its `/admin/*` scope adds `security_headers` (rank 50), so the branches
+//! split high, just inside `trusted_host`: the worst case, where most of the
+//! stack sits below the switch. `scoped_deep` scopes what APIs usually
+//! scope, layers that rank below the limits (`body_limit`, `decompression`),
+//! so the split is deep. `flat_admin` has the `/admin/*` scope's
+//! middlewares for every path: a request to `/admin` meets the same layers
+//! there as in `scoped`.
 
 use axum::Router;
 use axum::body::Body;
@@ -18,7 +23,7 @@ use super::{JSON_2KB, Kind, router};
 /// The two paths measured: `/` (no scope) and `/admin` (the `/admin/*` scope).
 pub const PATHS: [&str; 2] = ["/", "/admin"];
 
-pub const VARIANTS: [&str; 3] = ["unscoped", "scoped", "flat_admin"];
+pub const VARIANTS: [&str; 4] = ["unscoped", "scoped", "scoped_deep", "flat_admin"];
 
 /// The bench app with a second route, `/admin`, answering the same bytes.
 fn app() -> Router {
@@ -97,6 +102,28 @@ pub fn scoped() -> Router {
     access_log,
     rate_limit(requests = 1000000, per = "1s"),
     timing,
+    scope("/uploads/*", decompression, body_limit(max = "10MB")),
+    scope("/admin/*", body_limit(max = "1KB")),
+)]
+pub fn scoped_deep() -> Router {
+    app()
+}
+
+#[strata::stack(
+    trusted_host(allowed_hosts = ["api.example.com", "*.example.com", "localhost"]),
+    cors(
+        allow_origins = ["https://app.example.com"],
+        allow_credentials = true,
+        allow_methods = ["GET", "POST"],
+        allow_headers = ["authorization", "content-type"],
+        expose_headers = ["x-request-id"],
+        max_age = 600,
+    ),
+    compression(minimum_size = 500),
+    request_id,
+    access_log,
+    rate_limit(requests = 1000000, per = "1s"),
+    timing,
     block(user_agent_prefixes = ["curl/"]),
     security_headers,
 )]
@@ -115,6 +142,10 @@ macro_rules! with_scopes {
             }
             "scoped" => {
                 let $service = $crate::common::scopes::scoped();
+                Some($body)
+            }
+            "scoped_deep" => {
+                let $service = $crate::common::scopes::scoped_deep();
                 Some($body)
             }
             "flat_admin" => {

@@ -130,23 +130,7 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
-        // strata's own layers over the app are ready at once, so the switch
-        // polls its arms and calls one directly; an arm with a `custom`
-        // layer, whose readiness strata cannot know, readies a clone of
-        // itself per request instead (`Cloned`).
-        let arm_service = |arm: &crate::scope::Arm| {
-            let service = node(spec, &arm.onion, names, app, branches);
-            let custom = arm
-                .onion
-                .layers
-                .iter()
-                .any(|placed| matches!(spec.layers[placed.layer].config, crate::middleware::Config::Custom(_)));
-            if custom {
-                quote!(#private::runtime::scope::Cloned::new(#service))
-            } else {
-                service
-            }
-        };
+        let arm_service = |arm: &crate::scope::Arm| node(spec, &arm.onion, names, app, branches);
         let mut arms = onion.arms.iter().rev();
         let mut list = match arms.next() {
             Some(last) => {

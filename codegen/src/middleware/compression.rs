@@ -1,7 +1,8 @@
-//! `compression` (alias `gzip`): tower-http's streaming compression, with the
-//! size floor and the content types that must never be compressed
-//! (`exclude_content_types`, Starlette's list of already-compressed types by
-//! default).
+//! `compression` (alias `gzip`): `runtime::compression` (libdeflate in one
+//! call for bodies that are ready, async-compression's streaming encoders for
+//! the rest), with the size floor and the content types that must never be
+//! compressed (`exclude_content_types`, Starlette's list of already-compressed
+//! types by default).
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};

@@ -4,7 +4,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use http::header::RETRY_AFTER;
-use http::{HeaderName, HeaderValue, Request, StatusCode};
+use http::{HeaderValue, Request, StatusCode};
 use tower::ServiceExt;
 use tower_layer::Layer;
 

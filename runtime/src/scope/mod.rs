@@ -24,12 +24,13 @@
 //!
 //! The switch is a concrete type: the arms are a type-level list
 //! ([`Arm`], ending in [`LastArm`]) and the future is an enum of theirs, so
-//! nothing is boxed. The switch is ready when its arms are, and calls the
-//! chosen one directly: strata's own layers over an axum `Router` are
-//! always ready. An arm with `custom` layers, whose readiness strata cannot
-//! know, is wrapped in [`Cloned`]: always ready to the switch, it readies a
-//! clone of itself per request, so a `custom` limiter that is not ready in
-//! one scope never holds up the others.
+//! nothing is boxed. The arms sit behind one `Arc`, so the per-request
+//! clone of the whole service (hyper clones it for every request) costs a
+//! reference count for all of them. Like an axum `Router` calling a route,
+//! the switch is always ready and readies a clone of the chosen arm only,
+//! in the response future, so an arm that is not ready (a `custom` limiter
+//! in one scope) never holds up the others, and reserves nothing for
+//! requests that go elsewhere.
 
 mod future;
 mod service;
@@ -37,7 +38,7 @@ mod service;
 mod tests;
 
 pub use future::{ArmFuture, ReadyCall};
-pub use service::{Arm, Arms, Cloned, LastArm, Switch};
+pub use service::{Arm, Arms, LastArm, Switch};
 
 /// One scope pattern, compiled: an exact path (without its trailing slash)
 /// or a subtree's prefix (without `/*`; `""` for `/*`).
@@ -50,13 +51,14 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    fn matches(&self, path: &str, trimmed: &str) -> bool {
+    #[inline]
+    fn matches(&self, path: &[u8], trimmed: &[u8]) -> bool {
+        let own = self.path.as_bytes();
         if self.subtree {
-            self.path.is_empty()
-                || trimmed == self.path
-                || path.strip_prefix(self.path).is_some_and(|rest| rest.starts_with('/'))
+            // The prefix itself, or anything below `prefix/`.
+            path.len() >= own.len() && path[..own.len()] == *own && (path.len() == own.len() || path[own.len()] == b'/')
         } else {
-            trimmed == self.path
+            trimmed == own
         }
     }
 }
@@ -82,14 +84,17 @@ impl Scopes {
     /// The branch `path`, as written, takes: its scope's number, or `0` for none.
     #[inline]
     pub fn branch(&self, path: &str) -> usize {
-        let trimmed = match path.strip_suffix('/') {
-            Some(rest) if !rest.is_empty() => rest,
+        let path = path.as_bytes();
+        let trimmed = match path {
+            [rest @ .., b'/'] if !rest.is_empty() => rest,
             _ => path,
         };
-        self.patterns
-            .iter()
-            .find(|pattern| pattern.matches(path, trimmed))
-            .map_or(0, |pattern| usize::from(pattern.branch))
+        for pattern in self.patterns {
+            if pattern.matches(path, trimmed) {
+                return usize::from(pattern.branch);
+            }
+        }
+        0
     }
 }
 
@@ -98,16 +103,22 @@ impl Scopes {
 #[inline]
 fn needs_normalising(path: &str) -> bool {
     let bytes = path.as_bytes();
-    bytes.iter().enumerate().any(|(at, &byte)| match byte {
-        b'%' => true,
-        b'/' => matches!(bytes.get(at + 1), Some(b'/')),
-        b'.' => {
-            let starts = at == 0 || bytes[at - 1] == b'/';
-            let rest = &bytes[at + 1..];
-            starts && (rest.is_empty() || rest[0] == b'/' || (rest[0] == b'.' && (rest.len() == 1 || rest[1] == b'/')))
+    let mut previous = b'/';
+    for (at, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'%' => return true,
+            b'/' if previous == b'/' && at > 0 => return true,
+            b'.' if previous == b'/' => {
+                let rest = &bytes[at + 1..];
+                if rest.is_empty() || rest[0] == b'/' || (rest[0] == b'.' && (rest.len() == 1 || rest[1] == b'/')) {
+                    return true;
+                }
+            }
+            _ => {}
         }
-        _ => false,
-    })
+        previous = byte;
+    }
+    false
 }
 
 /// `path` percent-decoded (invalid escapes kept as written), with empty and

@@ -1,5 +1,6 @@
 //! [`Switch`] and its arms.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -12,22 +13,36 @@ use crate::response::{APPLICATION_JSON, fixed};
 use crate::short_circuit::ShortCircuit;
 
 /// Sends each request down one arm, by its path; see the [module docs](super).
-#[derive(Clone, Debug)]
+///
+/// The arms are shared: cloning the switch (which hyper does for every
+/// request, with the whole service) costs one reference count, and each
+/// call clones only the arm it takes.
+#[derive(Debug)]
 pub struct Switch<A> {
     scopes: &'static Scopes,
     /// For each branch number, the arm that serves it.
     arm_of_branch: &'static [u8],
-    arms: A,
+    arms: Arc<A>,
+}
+
+impl<A> Clone for Switch<A> {
+    fn clone(&self) -> Self {
+        Switch {
+            scopes: self.scopes,
+            arm_of_branch: self.arm_of_branch,
+            arms: Arc::clone(&self.arms),
+        }
+    }
 }
 
 impl<A> Switch<A> {
     /// A switch over `arms` ([`Arm`]s ending in a [`LastArm`]): a request
     /// whose path selects branch `b` goes to arm `arm_of_branch[b]`.
-    pub const fn new(scopes: &'static Scopes, arm_of_branch: &'static [u8], arms: A) -> Self {
+    pub fn new(scopes: &'static Scopes, arm_of_branch: &'static [u8], arms: A) -> Self {
         Switch {
             scopes,
             arm_of_branch,
-            arms,
+            arms: Arc::new(arms),
         }
     }
 }
@@ -41,13 +56,12 @@ where
     type Error = A::Error;
     type Future = ShortCircuit<A::Future, ResBody>;
 
-    /// Ready when every arm is: the arms strata builds are ready at once
-    /// (its own layers over an axum `Router`), and an arm with `custom`
-    /// layers, whose readiness strata cannot know, is a [`Cloned`] arm,
-    /// always ready here.
+    /// Always ready, as an axum `Router` is: readiness is the chosen arm's,
+    /// awaited in the response future, so an arm that is not ready (a
+    /// `custom` limiter in one scope) holds up only its own requests.
     #[inline]
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.arms.poll_ready(cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     #[inline]
@@ -72,11 +86,9 @@ pub trait Arms<R> {
     type Error;
     type Future: std::future::Future<Output = Result<Self::Response, Self::Error>>;
 
-    /// Polls every arm ready.
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>>;
-
-    /// Calls arm `index` (the last one for any index past the end).
-    fn call_arm(&mut self, index: usize, request: R) -> Self::Future;
+    /// Readies a clone of arm `index` (the last one for any index past the
+    /// end) and calls it.
+    fn call_arm(&self, index: usize, request: R) -> Self::Future;
 }
 
 /// An arm followed by more.
@@ -106,68 +118,23 @@ impl<S> LastArm<S> {
 
 impl<S, Rest, R> Arms<R> for Arm<S, Rest>
 where
-    S: Service<R>,
+    S: Service<R> + Clone,
     Rest: Arms<R, Response = S::Response, Error = S::Error>,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = ArmFuture<S::Future, Rest::Future>;
+    type Future = ArmFuture<ReadyCall<S, R>, Rest::Future>;
 
     #[inline]
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        let this = self.service.poll_ready(cx)?;
-        let rest = self.rest.poll_ready(cx)?;
-        match (this, rest) {
-            (Poll::Ready(()), Poll::Ready(())) => Poll::Ready(Ok(())),
-            _ => Poll::Pending,
-        }
-    }
-
-    #[inline]
-    fn call_arm(&mut self, index: usize, request: R) -> Self::Future {
+    fn call_arm(&self, index: usize, request: R) -> Self::Future {
         match index {
-            0 => ArmFuture::this(self.service.call(request)),
+            0 => ArmFuture::this(ReadyCall::new(self.service.clone(), request)),
             _ => ArmFuture::other(self.rest.call_arm(index - 1, request)),
         }
     }
 }
 
 impl<S, R> Arms<R> for LastArm<S>
-where
-    S: Service<R>,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    #[inline]
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.service.poll_ready(cx)
-    }
-
-    #[inline]
-    fn call_arm(&mut self, _index: usize, request: R) -> Self::Future {
-        self.service.call(request)
-    }
-}
-
-/// An arm whose readiness strata cannot know (it holds `custom` layers):
-/// always ready to the switch, it readies a clone of itself per request,
-/// as an axum `Router` does with a route, so an arm that is not ready (a
-/// tower `ConcurrencyLimit` in one scope) holds up only its own requests
-/// and reserves nothing for requests that go elsewhere.
-#[derive(Clone, Debug)]
-pub struct Cloned<S> {
-    service: S,
-}
-
-impl<S> Cloned<S> {
-    pub const fn new(service: S) -> Self {
-        Cloned { service }
-    }
-}
-
-impl<S, R> Service<R> for Cloned<S>
 where
     S: Service<R> + Clone,
 {
@@ -176,12 +143,7 @@ where
     type Future = ReadyCall<S, R>;
 
     #[inline]
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    #[inline]
-    fn call(&mut self, request: R) -> Self::Future {
+    fn call_arm(&self, _index: usize, request: R) -> Self::Future {
         ReadyCall::new(self.service.clone(), request)
     }
 }

@@ -8,7 +8,7 @@ use http::{Request, Response};
 use tower::ServiceExt;
 use tower_service::Service;
 
-use super::{Arm, Cloned, LastArm, Pattern, Scopes, Switch};
+use super::{Arm, LastArm, Pattern, Scopes, Switch};
 
 /// `/api/*` (1), `/api/admin/*` (2), `/health` (3), `/api` exact (4), most specific first.
 static SCOPES: Scopes = Scopes {
@@ -184,9 +184,9 @@ async fn an_arm_that_is_not_ready_holds_up_only_its_own_requests() {
     let mut switch = Switch::new(
         &SCOPES,
         &[0, 1, 0, 0, 0],
-        Arm::new(answering("root"), LastArm::new(Cloned::new(hesitant))),
+        Arm::new(answering("root"), LastArm::new(hesitant)),
     );
-    // A `Cloned` arm is always ready to the switch; only its own call waits.
+    // The switch is always ready; only the arm's own call waits.
     std::future::poll_fn(|cx| switch.poll_ready(cx)).await.unwrap();
     let slow = switch.call(Request::builder().uri("/api/x").body(()).unwrap());
     let fast = switch.call(Request::builder().uri("/").body(()).unwrap());
@@ -194,27 +194,6 @@ async fn an_arm_that_is_not_ready_holds_up_only_its_own_requests() {
     assert_eq!(called.load(Ordering::SeqCst), 0);
     assert_eq!(slow.await.unwrap().body(), "hesitant");
     assert_eq!(called.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn a_direct_arm_is_polled_ready_by_the_switch() {
-    let hesitant = Hesitant {
-        asked: Arc::new(AtomicUsize::new(0)),
-        called: Arc::new(AtomicUsize::new(0)),
-    };
-    let mut switch = Switch::new(
-        &SCOPES,
-        &[0, 1, 0, 0, 0],
-        Arm::new(answering("root"), LastArm::new(hesitant)),
-    );
-    let waker = futures_task_noop();
-    let mut cx = std::task::Context::from_waker(&waker);
-    assert!(switch.poll_ready(&mut cx).is_pending(), "its first answer is Pending");
-    assert!(switch.poll_ready(&mut cx).is_ready());
-}
-
-fn futures_task_noop() -> std::task::Waker {
-    std::task::Waker::noop().clone()
 }
 
 #[tokio::test]
