@@ -177,7 +177,7 @@ fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_or_r
         "strata",
         "strata-macros",
         "strata-runtime",
-        "tower-http",
+        "async-compression",
         "flate2",
         "uuid",
     ] {
