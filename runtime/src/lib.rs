@@ -9,7 +9,9 @@
 //! exception is a call to Redis by the Redis backends (cargo feature
 //! `redis`): its future is boxed, as the `redis` crate's own command futures
 //! are; the middleware's future around it stays a concrete type (see
-//! `redis_backend`).
+//! `redis_backend`). A scope's switch (see [`scope`]) boxes only off the
+//! path a strata stack takes: when a `custom` layer in an arm is not ready
+//! at once, and for its own 400.
 //!
 //! Every service has the same shape as tower-http's:
 //! `Service<Request<ReqBody>>` for any inner service answering
