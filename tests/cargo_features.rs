@@ -197,3 +197,31 @@ fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_or_r
         assert!(!crates.contains(&absent), "{absent} is built:\n{stdout}");
     }
 }
+
+/// Every feature strata's compiler can gate on has its gate macro in the
+/// facade (src/features.rs) and is a feature of the facade: a gate it lacks
+/// would fail every app that uses the middleware, features on or off.
+#[test]
+fn every_feature_the_compiler_gates_on_is_a_facade_feature_with_a_gate() {
+    let gates = std::fs::read_to_string(workspace().join("src/features.rs")).unwrap();
+    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
+    let features = &manifest[manifest.find("\n[features]\n").unwrap()..];
+    for feature in strata_codegen::features::FEATURES {
+        let gate = format!("{feature:?} => __strata_require_{feature},");
+        assert!(gates.contains(&gate), "src/features.rs lacks `{gate}`");
+        let declared = format!("\n{feature} = [");
+        assert!(features.contains(&declared), "Cargo.toml [features] lacks `{feature}`");
+    }
+    // And each compiles here, where every feature is on.
+    ::strata::__strata_require_api_key!("`api_key`");
+    ::strata::__strata_require_compression!("`compression`");
+    ::strata::__strata_require_compression_br!("`compression(algorithms = [\"br\"])`");
+    ::strata::__strata_require_cors_regex!("`cors(allow_origin_regex = ...)`");
+    ::strata::__strata_require_decompression!("`decompression`");
+    ::strata::__strata_require_jwt!("`jwt`");
+    ::strata::__strata_require_metrics!("`metrics`");
+    ::strata::__strata_require_redis!("`rate_limit(backend = \"redis\")`");
+    ::strata::__strata_require_session!("`session`");
+    let held: u8 = ::strata::__strata_require_jwt! { "`jwt`" => 7 };
+    assert_eq!(held, 7);
+}

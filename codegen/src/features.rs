@@ -182,6 +182,26 @@ mod tests {
     }
 
     #[test]
+    fn every_feature_the_registry_names_has_a_gate() {
+        for def in crate::middleware::REGISTRY {
+            if let Some(feature) = def.feature() {
+                assert!(
+                    FEATURES.contains(&feature),
+                    "`{}` needs {feature:?}, not in FEATURES",
+                    def.name
+                );
+            }
+        }
+        let named: Vec<_> = crate::middleware::REGISTRY
+            .iter()
+            .filter_map(|def| def.feature())
+            .collect();
+        for feature in ["jwt", "session", "api_key", "compression", "decompression", "metrics"] {
+            assert!(named.contains(&feature), "no middleware needs {feature:?}");
+        }
+    }
+
+    #[test]
     fn wrapped_gates_pass_every_piece_through_the_features_macro() {
         let gated = gate(&Cx::new(false), "jwt", "`jwt`", &Loc::Bytes(0..3), jwt_layer());
         assert_eq!(

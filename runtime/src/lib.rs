@@ -22,6 +22,14 @@
 //! is no layer but the fallback of the app's axum `Router` (see [`route`]).
 //!
 //! No header, path or other client input can make a middleware here panic.
+//!
+//! Cargo features: each middleware with dependencies of its own is a
+//! feature, on by default (`jwt`, `session`, `api_key`, `compression`,
+//! `compression_br`, `decompression`, `cors_regex`, `metrics`); `redis` and
+//! `otel` are off by default. Without its feature a middleware's module is
+//! absent. Apps set them on the facade `strata`, which forwards them here
+//! and makes generated code that needs a missing one a compile error naming
+//! it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access_log;
