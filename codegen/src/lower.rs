@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 // What a middleware lowers to lives in a leaf module; re-exported here.
-pub use crate::ir::{Cx, Lowered, path_list, router_ident};
+pub use crate::ir::{Cx, Gates, Lowered, path_list, router_ident};
 
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
 pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
@@ -26,7 +26,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             layers,
             router_hooks: hooks,
             reads_route: reads,
-        } = spec.layers[layer].config.lower(cx);
+        } = crate::features::gate_middleware(cx, &spec.layers[layer], spec.layers[layer].config.lower(cx));
         router_hooks.extend(hooks);
         reads_route |= reads;
         lowered.push((layer, items, layers));

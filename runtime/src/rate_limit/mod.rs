@@ -90,8 +90,10 @@ pub enum KeySource {
     ClientIp,
     /// The API key the `api_key` layer outside verified
     /// ([`ApiKeyIdentity`](crate::api_key::ApiKeyIdentity)).
+    #[cfg(feature = "api_key")]
     ApiKey,
     /// This claim of the JWT the `jwt` layer verified.
+    #[cfg(feature = "jwt")]
     JwtClaim(&'static str),
 }
 
