@@ -47,7 +47,7 @@
 //! - `memory` (default): per process, in 64 locked shards (SipHash, so a
 //!   flood of chosen keys cannot degrade them) of 16-byte keys to one
 //!   timestamp. Memory is bounded by `max_keys` (1,000,000 by default:
-//!   52 MiB of resident memory when full, measured by
+//!   55 MiB of resident memory when full, measured by
 //!   `runtime/tests/rate_limit_memory.rs`). Each shard keeps two
 //!   generations of clients: those seen since its last turnover and those
 //!   seen in the one before; a client of the older generation that comes
