@@ -2,7 +2,7 @@
 //! time on a shared 2-core machine is not.
 //!
 //! `cargo bench --bench instructions [-- GROUP...]` runs every measurement
-//! (or those of the named groups: `stack`, `depth`, `origins`,
+//! (or those of the named groups: `stack`, `depth`, `origins`, `scopes`,
 //! `observability`, `guarded`) under
 //! `valgrind --tool=callgrind`, two at a time, and prints markdown tables.
 //! Each measurement re-runs this binary as
@@ -111,6 +111,20 @@ fn measurements() -> Vec<Measurement> {
                     param,
                     kind,
                     mode,
+                });
+            }
+        }
+    }
+    // Section 5: the path switch of a scoped stack.
+    for kind in [Kind::Identity, Kind::Simple, Kind::Preflight] {
+        for variant in common::scopes::VARIANTS {
+            for param in 0..common::scopes::PATHS.len() {
+                all.push(Measurement {
+                    group: "scopes",
+                    variant,
+                    param,
+                    kind,
+                    mode: Mode::Full,
                 });
             }
         }
@@ -319,6 +333,13 @@ fn run_one(args: &[String]) -> Option<usize> {
             mode,
             n
         )),
+        "scopes" => with_scopes!(variant, |service| exercise(
+            common::runtime(),
+            &service,
+            |_| common::scopes::request(kind, param),
+            mode,
+            n
+        )),
         "depth" => with_depth!(variant, param, |service| exercise(
             common::runtime(),
             &service,
@@ -499,6 +520,30 @@ fn print_tables(get: Lookup<'_>) {
                     added(hand_g, hand),
                 );
             }
+        }
+    }
+
+    if get("scopes", "scoped", 0, Kind::Identity, Mode::Full).is_some() {
+        println!("\n### Scopes: the path switch (instructions per request, to the body's end)\n");
+        println!(
+            "| request | `/`: unscoped | `/`: scoped, split high | **switch cost** | `/`: scoped, split deep | **switch cost** | `/admin`: flat | `/admin`: scoped, split high | **switch cost** |"
+        );
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for kind in [Kind::Identity, Kind::Simple, Kind::Preflight] {
+            let at = |variant: &str, param: usize| get("scopes", variant, param, kind, Mode::Full);
+            let minus = |a: Option<f64>, b: Option<f64>| fmt(a.zip(b).map(|(a, b)| a - b));
+            println!(
+                "| {} | {} | {} | **{}** | {} | **{}** | {} | {} | **{}** |",
+                kind.name(),
+                fmt(at("unscoped", 0)),
+                fmt(at("scoped", 0)),
+                minus(at("scoped", 0), at("unscoped", 0)),
+                fmt(at("scoped_deep", 0)),
+                minus(at("scoped_deep", 0), at("unscoped", 0)),
+                fmt(at("flat_admin", 1)),
+                fmt(at("scoped", 1)),
+                minus(at("scoped", 1), at("flat_admin", 1)),
+            );
         }
     }
 

@@ -34,6 +34,9 @@
 //! | [`custom`] | your own tower `Layer`, placed by `before` / `after` |
 //! | [`timing`] | `x-process-time` (and `Server-Timing`) |
 //!
+//! [`scopes`]: a different stack for `/api/*`, `/admin/*`, …, still one
+//! static stack.
+//!
 //! # Path lists
 //!
 //! `public_paths`, `exempt_paths` and `exclude_paths` match a request's path
@@ -225,3 +228,5 @@ pub mod api_key {}
 pub mod custom {}
 #[doc = include_str!("../docs/reference/timing.md")]
 pub mod timing {}
+#[doc = include_str!("../docs/reference/scopes.md")]
+pub mod scopes {}

@@ -42,6 +42,9 @@ use tower::ServiceExt;
     jwt(secret_env = "STRATA_HOSTILE_JWT", public_paths = ["/public", "/docs/*"]),
     api_key(keys_env = "STRATA_HOSTILE_KEYS", public_paths = ["/public", "/docs/*"]),
     timing,
+    // Hostile paths meet the path switch too (`%`, `//`, dot segments).
+    scope("/docs/*", cors(allow_origins = ["https://docs.example.com"]), compression(minimum_size = 100)),
+    scope("/private", rate_limit(requests = 1000000, per = "1m")),
 )]
 fn app() -> Router {
     Router::new()

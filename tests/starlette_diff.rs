@@ -460,16 +460,6 @@ static DECISIONS: &[Decision] = &[
               field lines form one list (§5.3); Starlette searches the first line for the substring `gzip`",
     },
     Decision {
-        stacks: &["gzip"],
-        when: "Accept-Encoding: identity;q=0 on a response strata does not compress",
-        applies: |probe| accept_encoding(probe) == ["identity;q=0"],
-        fields: &["vary"],
-        strata: Val::Is("accept-encoding"),
-        starlette: Val::Absent,
-        why: "the client refused every coding strata could send; strata sends the body uncompressed \
-              rather than 406 (README decision) and says that the choice depended on Accept-Encoding",
-    },
-    Decision {
         stacks: &["slashes"],
         when: "a path whose other form (slash added or removed) is a route",
         applies: |_| true,

@@ -10,6 +10,7 @@ pub mod depth;
 pub mod handwritten;
 pub mod observability;
 pub mod origins;
+pub mod scopes;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -372,17 +372,20 @@ fn check(
                 let Some(compiled) = unit.report(out) else {
                     continue;
                 };
-                let layers = compiled.plan.layers.len();
+                let layers = match compiled.plan.scopes.len() {
+                    0 => format!("{} layers", compiled.plan.layers.len()),
+                    scopes => format!("{} layers, {scopes} scopes", compiled.spec.layers.len()),
+                };
                 let findings = unit.audit_findings();
                 if !deploy {
-                    out.print(&format!("{}: ok, {layers} layers\n", unit.title))?;
+                    out.print(&format!("{}: ok, {layers}\n", unit.title))?;
                 } else if findings == 0 {
                     let audited = match profile {
                         Some(profile) => format!("profile `{profile}`"),
                         None => "no profile".to_string(),
                     };
                     out.print(&format!(
-                        "{}: ok, {layers} layers; production audit ({audited}): no findings\n",
+                        "{}: ok, {layers}; production audit ({audited}): no findings\n",
                         unit.title
                     ))?;
                 } else {
@@ -461,7 +464,7 @@ fn generate(
     out.print(&format!(
         "wrote {} ({} layers)\n",
         output.display(),
-        compiled.plan.layers.len()
+        compiled.spec.layers.len()
     ))?;
     Ok(ExitCode::SUCCESS)
 }

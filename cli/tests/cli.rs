@@ -168,6 +168,25 @@ fn explain_draws_the_onion_in_three_formats() {
 }
 
 #[test]
+fn a_scoped_stack_is_checked_and_explained_as_a_tree() {
+    let check = run(&["check", "scoped.toml"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_eq!(check.stdout, "scoped.toml: ok, 7 layers, 2 scopes\n");
+    let text = run(&["explain", "scoped.toml"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    insta::assert_snapshot!("explain_scoped_text", text.stdout);
+    insta::assert_snapshot!(
+        "explain_scoped_mermaid",
+        run(&["explain", "scoped.toml", "--format", "mermaid"]).stdout
+    );
+
+    // Every mistake at once, each at file:line:col with the line and a caret.
+    let bad = run(&["check", "scoped_bad.toml"]);
+    assert_eq!(bad.code, 1);
+    insta::assert_snapshot!("check_scoped_bad", bad.stderr);
+}
+
+#[test]
 fn init_writes_a_manifest_a_checked_stack_its_schema_and_a_main_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let init = |force: bool| {

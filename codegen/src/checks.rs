@@ -12,6 +12,9 @@ pub const UNKNOWN_OR_DUPLICATE: &str = "S0701";
 pub const ORDER: &str = "S0702";
 /// A path pattern without a leading `/`.
 pub const PATH_PATTERN: &str = "S0703";
+/// A scope holds a middleware that applies to the whole app, two scopes
+/// have the same pattern, or scopes nest.
+pub const SCOPE: &str = "S1201";
 /// A value of the wrong type or outside its allowed set, or a required key missing.
 pub const WRONG_VALUE: &str = "S0704";
 /// A header name or value strata would send, taken from the description,

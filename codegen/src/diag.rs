@@ -29,6 +29,16 @@ impl Loc {
     }
 }
 
+/// Whether two locations are the same token or range. A span has no
+/// equality; its debug form names its source position (or its identity).
+fn same_place(a: &Loc, b: &Loc) -> bool {
+    match (a, b) {
+        (Loc::Bytes(a), Loc::Bytes(b)) => a == b,
+        (Loc::Span(a), Loc::Span(b)) => format!("{a:?}") == format!("{b:?}"),
+        _ => false,
+    }
+}
+
 /// Errors fail the build; warnings are reported and the stack is still built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -116,6 +126,22 @@ pub struct Diagnostics {
 impl Diagnostics {
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
+    }
+
+    /// Adds the findings not already here: a scoped stack checks the whole
+    /// app's layers once per branch, and each mistake is reported once.
+    pub fn extend_unique(&mut self, other: Diagnostics) {
+        for diagnostic in other.list {
+            let seen = self.list.iter().any(|known| {
+                known.code == diagnostic.code
+                    && known.message == diagnostic.message
+                    && known.help == diagnostic.help
+                    && same_place(&known.loc, &diagnostic.loc)
+            });
+            if !seen {
+                self.list.push(diagnostic);
+            }
+        }
     }
 
     pub fn has_errors(&self) -> bool {

@@ -1,8 +1,67 @@
 //! `strata explain`: the onion, outer → inner, each layer with the reason it
 //! sits there, and the request and response paths; as text, Mermaid or DOT.
+//! A stack with scopes is drawn as a tree: the layers every branch shares,
+//! then one arm per group of scopes, down to the app.
 
 use crate::Compiled;
+use crate::scope::{Onion, onion};
 use std::fmt::Write as _;
+
+/// Who takes an arm: its scopes' patterns, and "other paths" for branch 0.
+fn arm_label(compiled: &Compiled, branches: &[usize]) -> String {
+    branches
+        .iter()
+        .map(|&branch| match branch {
+            0 => "other paths".to_string(),
+            scope => compiled
+                .spec
+                .scopes
+                .get(scope - 1)
+                .map_or_else(String::new, |s| s.pattern.value.clone()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every branch's request path: its label and its layers' names.
+fn branch_paths(compiled: &Compiled) -> Vec<(String, Vec<&str>)> {
+    let mut paths: Vec<(String, Vec<&str>)> = compiled
+        .plan
+        .scopes
+        .iter()
+        .map(|scope| {
+            (
+                scope.pattern.clone(),
+                scope.layers.iter().map(|p| p.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    paths.push(("other paths".to_string(), names(compiled)));
+    paths
+}
+
+/// The tree of a stack with scopes, one line per layer.
+fn text_tree(compiled: &Compiled, tree: &Onion, prefix: &str, width: usize, out: &mut String) {
+    for placed in &tree.layers {
+        let _ = writeln!(out, "{prefix}{:<width$}  {}", placed.name, placed.reason);
+    }
+    if tree.arms.is_empty() {
+        let _ = writeln!(out, "{prefix}app");
+        return;
+    }
+    let last = tree.arms.len() - 1;
+    for (index, arm) in tree.arms.iter().enumerate() {
+        let (branch, below) = if index == last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        let _ = writeln!(out, "{prefix}{branch}{}", arm_label(compiled, &arm.branches));
+        let inner = format!("{prefix}{below}");
+        let narrower = width.saturating_sub(3);
+        text_tree(compiled, &arm.onion, &inner, narrower, out);
+    }
+}
 
 fn names(compiled: &Compiled) -> Vec<&str> {
     compiled.plan.layers.iter().map(|placed| placed.name.as_str()).collect()
@@ -10,6 +69,36 @@ fn names(compiled: &Compiled) -> Vec<&str> {
 
 /// The onion as nested boxes, then both paths.
 pub fn text(compiled: &Compiled, source: &str) -> String {
+    let tree = onion(&compiled.plan);
+    if !tree.is_chain() {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{source}: {} scopes, {} order, outermost first; each request takes one branch, by its path\n",
+            compiled.spec.scopes.len(),
+            compiled.spec.order.name()
+        );
+        let width = compiled
+            .plan
+            .scopes
+            .iter()
+            .flat_map(|s| &s.layers)
+            .chain(&compiled.plan.layers)
+            .map(|l| l.name.len())
+            .max()
+            .unwrap_or(0)
+            + 3 * depth(&tree);
+        text_tree(compiled, &tree, "", width, &mut out);
+        out.push('\n');
+        for (label, mut layers) in branch_paths(compiled) {
+            layers.push("app");
+            let _ = writeln!(out, "{label}:");
+            let _ = writeln!(out, "  request:  {}", layers.join(" → "));
+            layers.reverse();
+            let _ = writeln!(out, "  response: {}", layers.join(" → "));
+        }
+        return out;
+    }
     let layers = &compiled.plan.layers;
     let mut out = String::new();
     let _ = writeln!(
@@ -34,9 +123,80 @@ pub fn text(compiled: &Compiled, source: &str) -> String {
     out
 }
 
+/// How many switches deep the tree goes.
+fn depth(tree: &Onion) -> usize {
+    tree.arms.iter().map(|arm| 1 + depth(&arm.onion)).max().unwrap_or(0)
+}
+
+/// Nodes and edges of the tree, for Mermaid and DOT alike: each layer
+/// (`l0`, `l1`, …), each switch (`s0`, …) and the app, with the edges
+/// between them (from, to, label).
+struct Graph {
+    layers: Vec<(String, String, String)>,
+    switches: Vec<String>,
+    edges: Vec<(String, String, String)>,
+}
+
+fn graph(compiled: &Compiled, tree: &Onion) -> Graph {
+    let mut graph = Graph {
+        layers: Vec::new(),
+        switches: Vec::new(),
+        edges: Vec::new(),
+    };
+    walk(compiled, tree, "client".to_string(), String::new(), &mut graph);
+    graph
+}
+
+fn walk(compiled: &Compiled, tree: &Onion, mut from: String, mut label: String, graph: &mut Graph) {
+    for placed in &tree.layers {
+        let id = format!("l{}", graph.layers.len());
+        graph
+            .layers
+            .push((id.clone(), placed.name.clone(), placed.reason.replace('"', "'")));
+        graph.edges.push((from, id.clone(), std::mem::take(&mut label)));
+        from = id;
+    }
+    if tree.arms.is_empty() {
+        graph.edges.push((from, "app".to_string(), label));
+        return;
+    }
+    let switch = format!("s{}", graph.switches.len());
+    graph.switches.push(switch.clone());
+    graph.edges.push((from, switch.clone(), label));
+    for arm in &tree.arms {
+        walk(
+            compiled,
+            &arm.onion,
+            switch.clone(),
+            arm_label(compiled, &arm.branches),
+            graph,
+        );
+    }
+}
+
 /// A Mermaid flowchart: the request path down, the response path back up.
 pub fn mermaid(compiled: &Compiled) -> String {
     let mut out = String::from("flowchart TB\n");
+    let tree = onion(&compiled.plan);
+    if !tree.is_chain() {
+        let graph = graph(compiled, &tree);
+        let _ = writeln!(out, "    client([client])");
+        for (id, name, reason) in &graph.layers {
+            let _ = writeln!(out, "    {id}[\"{name}<br/><small>{reason}</small>\"]");
+        }
+        for switch in &graph.switches {
+            let _ = writeln!(out, "    {switch}{{{{path}}}}");
+        }
+        let _ = writeln!(out, "    app([app])");
+        for (from, to, label) in &graph.edges {
+            if label.is_empty() {
+                let _ = writeln!(out, "    {from} --> {to}");
+            } else {
+                let _ = writeln!(out, "    {from} -->|\"{label}\"| {to}");
+            }
+        }
+        return out;
+    }
     let names = names(compiled);
     let _ = writeln!(out, "    client([client])");
     for (index, placed) in compiled.plan.layers.iter().enumerate() {
@@ -56,6 +216,27 @@ pub fn mermaid(compiled: &Compiled) -> String {
 /// A Graphviz digraph: the layers as nested clusters, the onion seen from above.
 pub fn dot(compiled: &Compiled) -> String {
     let mut out = String::from("digraph strata {\n    rankdir=LR;\n    node [shape=box, fontname=\"monospace\"];\n");
+    let tree = onion(&compiled.plan);
+    if !tree.is_chain() {
+        let graph = graph(compiled, &tree);
+        let _ = writeln!(out, "    client [shape=ellipse];");
+        for (id, name, reason) in &graph.layers {
+            let _ = writeln!(out, "    {id} [label=\"{name}\", tooltip=\"{reason}\"];");
+        }
+        for switch in &graph.switches {
+            let _ = writeln!(out, "    {switch} [label=\"path\", shape=diamond];");
+        }
+        let _ = writeln!(out, "    app [label=\"app\", shape=ellipse];");
+        for (from, to, label) in &graph.edges {
+            if label.is_empty() {
+                let _ = writeln!(out, "    {from} -> {to};");
+            } else {
+                let _ = writeln!(out, "    {from} -> {to} [label=\"{}\"];", label.replace('"', "'"));
+            }
+        }
+        out.push_str("}\n");
+        return out;
+    }
     let layers = &compiled.plan.layers;
     for (index, placed) in layers.iter().enumerate() {
         let indent = "    ".repeat(index + 1);

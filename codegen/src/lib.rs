@@ -4,7 +4,7 @@
 //! TOML file become a [`tree::Document`]) → **model** ([`model::read`] types
 //! it into a [`model::StackSpec`]) → **validate** ([`rules::validate`] runs
 //! the rule catalogue) → **order** ([`order::solve`] produces the
-//! [`order::Plan`]) → **lower** ([`lower::stack_expr`] builds the layers from
+//! [`order::Plan`]; with scopes, [`scope::check`] runs both per branch) → **lower** ([`lower::stack_expr`] builds the layers from
 //! static configuration) → **emit** ([`emit`] wraps the user's function, or
 //! renders diagnostics).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -16,6 +16,7 @@ pub mod checks;
 pub mod diag;
 pub mod emit;
 pub mod explain;
+pub mod features;
 pub mod ir;
 pub mod lower;
 pub mod middleware;
@@ -29,6 +30,7 @@ pub mod render;
 pub mod rules;
 #[cfg(feature = "generate")]
 pub mod schema;
+pub mod scope;
 pub mod tree;
 
 #[cfg(feature = "generate")]
@@ -49,8 +51,9 @@ pub struct Compiled {
 pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let spec = model::read(document, &mut diagnostics);
-    rules::validate(&spec, &mut diagnostics);
-    let plan = order::solve(&spec, &mut diagnostics);
+    // Each branch (the whole app, and each scope) is validated and ordered
+    // as a stack of its own.
+    let plan = scope::check(&spec, &mut diagnostics);
     match plan {
         Some(plan) if !diagnostics.has_errors() => (Some(Compiled { spec, plan }), diagnostics),
         _ => (None, diagnostics),

@@ -5,25 +5,31 @@
 use crate::ir::private;
 use crate::model::StackSpec;
 use crate::order::Plan;
+use crate::scope::{Onion, onion};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 // What a middleware lowers to lives in a leaf module; re-exported here.
-pub use crate::ir::{Cx, Lowered, path_list, router_ident};
+pub use crate::ir::{Cx, Gates, Lowered, path_list, router_ident};
 
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
 pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
     let private = private();
-    let mut items = TokenStream::new();
-    let mut layers = Vec::new();
+    let tree = onion(plan);
+    // Each layer is lowered once, however many branches go through it.
+    let mut lowered: Vec<(usize, TokenStream, Vec<TokenStream>)> = Vec::new();
     let mut router_hooks = Vec::new();
     let mut reads_route = false;
-    for placed in &plan.layers {
-        let lowered = spec.layers[placed.layer].config.lower(cx);
-        items.extend(lowered.items);
-        layers.extend(lowered.layers);
-        router_hooks.extend(lowered.router_hooks);
-        reads_route |= lowered.reads_route;
+    for layer in distinct_layers(&tree) {
+        let Lowered {
+            items,
+            layers,
+            router_hooks: hooks,
+            reads_route: reads,
+        } = crate::features::gate_middleware(cx, &spec.layers[layer], spec.layers[layer].config.lower(cx));
+        router_hooks.extend(hooks);
+        reads_route |= reads;
+        lowered.push((layer, items, layers));
     }
     // First: a hook after it that copies the router (`redirect_slashes`
     // serves the other form of a path through a clone) copies the marks too.
@@ -41,13 +47,132 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
         })
     };
     let env_checks = cx.env_checks();
+    if tree.is_chain() {
+        let items: TokenStream = lowered.iter().map(|(_, items, _)| items.clone()).collect();
+        let layers = lowered.into_iter().flat_map(|(_, _, layers)| layers);
+        return quote! {{
+            #items
+            #env_checks
+            #private::runtime::Stack::new(
+                #private::ServiceBuilder::new()
+                    #(.layer(#layers))*
+                    .service(#inner)
+            )
+        }};
+    }
+    // With scopes, a layer may sit in several arms: every layer is built
+    // once, in order, before the app (as in a chain), and each arm borrows
+    // it. Its static configuration lives in a block of its own: two
+    // branches may each have a `cors`.
+    let mut bindings = TokenStream::new();
+    let mut names: Vec<(usize, Vec<proc_macro2::Ident>)> = Vec::new();
+    for (layer, items, expressions) in lowered {
+        if expressions.is_empty() {
+            // A router hook (`redirect_slashes`, whole-app, so one of a kind):
+            // its items stay where the hook, built with the app, sees them.
+            bindings.extend(items);
+            continue;
+        }
+        let idents: Vec<proc_macro2::Ident> = (0..expressions.len())
+            .map(|part| format_ident!("__strata_layer_{}_{}", layer, part))
+            .collect();
+        bindings.extend(quote!(let (#(#idents,)*) = { #items (#(#expressions,)*) };));
+        names.push((layer, idents));
+    }
+    let app = format_ident!("__strata_app");
+    let scopes = scope_table(spec);
+    let branches = 1 + spec.scopes.len();
+    let service = node(&tree, &names, &app, branches, false);
     quote! {{
-        #items
+        #scopes
         #env_checks
-        #private::runtime::Stack::new(
-            #private::ServiceBuilder::new()
-                #(.layer(#layers))*
-                .service(#inner)
-        )
+        #bindings
+        let #app = #inner;
+        #private::runtime::Stack::new(#service)
     }}
+}
+
+/// Every layer of the tree once, outermost first, arm by arm.
+fn distinct_layers(tree: &Onion) -> Vec<usize> {
+    let mut seen = Vec::new();
+    let mut pending = vec![tree];
+    while let Some(onion) = pending.pop() {
+        for placed in &onion.layers {
+            if !seen.contains(&placed.layer) {
+                seen.push(placed.layer);
+            }
+        }
+        pending.extend(onion.arms.iter().rev().map(|arm| &arm.onion));
+    }
+    seen
+}
+
+/// One node of the tree: its layers around the app or around a switch.
+fn node(
+    onion: &Onion,
+    names: &[(usize, Vec<proc_macro2::Ident>)],
+    app: &proc_macro2::Ident,
+    branches: usize,
+    nested: bool,
+) -> TokenStream {
+    let private = private();
+    let layers = onion.layers.iter().flat_map(|placed| {
+        names
+            .iter()
+            .find(|(layer, _)| *layer == placed.layer)
+            .map(|(_, idents)| idents.clone())
+            .unwrap_or_default()
+    });
+    let inside = if onion.arms.is_empty() {
+        quote!(::core::clone::Clone::clone(&#app))
+    } else {
+        let arm_of_branch: Vec<u8> = (0..branches)
+            .map(|branch| {
+                onion
+                    .arms
+                    .iter()
+                    .position(|arm| arm.branches.contains(&branch))
+                    .and_then(|arm| u8::try_from(arm).ok())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches, true);
+        let mut arms = onion.arms.iter().rev();
+        let mut list = match arms.next() {
+            Some(last) => {
+                let service = arm_service(last);
+                quote!(#private::runtime::scope::LastArm::new(#service))
+            }
+            None => TokenStream::new(),
+        };
+        for arm in arms {
+            let service = arm_service(arm);
+            list = quote!(#private::runtime::scope::Arm::new(#service, #list));
+        }
+        // The outermost switch refuses ambiguous paths; those inside it only choose.
+        let constructor = if nested { quote!(nested) } else { quote!(new) };
+        quote!(#private::runtime::scope::Switch::#constructor(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
+    };
+    quote! {
+        #private::ServiceBuilder::new()
+            #(.layer(&#layers))*
+            .service(#inside)
+    }
+}
+
+/// The scope patterns as the runtime's switch tries them, most specific first.
+fn scope_table(spec: &StackSpec) -> TokenStream {
+    let private = private();
+    let patterns = crate::scope::selection(spec).into_iter().map(|(matcher, branch)| {
+        let (path, subtree) = match matcher {
+            crate::scope::Matcher::Exact(path) => (path, false),
+            crate::scope::Matcher::Subtree(prefix) => (prefix, true),
+        };
+        let branch = u8::try_from(branch).unwrap_or(u8::MAX);
+        quote!(#private::runtime::scope::Pattern { path: #path, subtree: #subtree, branch: #branch })
+    });
+    quote! {
+        static __STRATA_SCOPES: #private::runtime::scope::Scopes =
+            #private::runtime::scope::Scopes { patterns: &[#(#patterns),*] };
+    }
 }

@@ -5,9 +5,9 @@
 //! middlewares and keys (with a suggestion), duplicates, values of the wrong
 //! type. Everything that can be typed but is wrong is left to the rules.
 
-use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::diag::{Diagnostic, Diagnostics, Loc, suggest};
 use crate::middleware::{self, Config};
-use crate::tree::{Document, Entry, Spanned, Value};
+use crate::tree::{Document, Entry, ScopeEntry, Spanned, Value};
 
 // Moved to a leaf module; re-exported for the middleware modules' old paths.
 pub use crate::reader::{Kind, Reader};
@@ -37,6 +37,9 @@ pub struct Layer {
     /// The key as the user wrote it (`gzip` for a compression entry).
     pub key: Spanned<String>,
     pub config: Config,
+    /// The scope it was written in (an index into [`StackSpec::scopes`]),
+    /// or `None` for the whole app.
+    pub scope: Option<usize>,
 }
 
 impl Layer {
@@ -55,9 +58,27 @@ impl Layer {
 #[derive(Clone, Debug)]
 pub struct StackSpec {
     pub order: OrderMode,
+    /// Every layer written: the whole app's, then each scope's.
     pub layers: Vec<Layer>,
     /// The profile the description was built for (TOML front door only).
     pub profile: Option<String>,
+    /// The scopes, in written order. A branch's spec (see
+    /// [`crate::scope::branches`]) has none.
+    pub scopes: Vec<Scope>,
+    /// In a branch's spec, the names of layers that only other branches
+    /// have: a `before`/`after` naming one of them is no mistake here.
+    pub elsewhere: Vec<String>,
+}
+
+/// `scope("/api/*", ...)`: a path pattern with its own middlewares.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// Where the scope is written (the `scope` keyword; TOML: its pattern).
+    pub at: Loc,
+    /// The pattern, checked: it starts with `/`, and a `*` is only a final `/*`.
+    pub pattern: Spanned<String>,
+    /// How many whole-app entries were written before it.
+    pub position: usize,
 }
 
 impl StackSpec {
@@ -89,77 +110,137 @@ pub fn read(document: &Document, diagnostics: &mut Diagnostics) -> StackSpec {
 
     let mut layers = Vec::new();
     for entry in &document.middlewares {
-        let name = entry.key.value.as_str();
-        let Some(def) = middleware::lookup(name) else {
-            let known = middleware::REGISTRY
-                .iter()
-                .flat_map(|def| std::iter::once(def.name).chain(def.aliases.iter().copied()));
-            let mut error = Diagnostic::error(
-                crate::rules::UNKNOWN_OR_DUPLICATE,
-                &entry.key.loc,
-                format!("unknown middleware `{name}`"),
-            );
-            error = match suggest(name, known) {
-                Some(near) => error.help(format!("did you mean `{near}`?")),
-                None => error.help(format!(
-                    "the middlewares are: {}",
-                    middleware::REGISTRY
-                        .iter()
-                        .map(|d| d.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            diagnostics.push(error);
-            continue;
-        };
-        let entries: &[Entry] = match &entry.value.value {
-            Value::Table(table) => &table.entries,
-            other => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        crate::rules::WRONG_VALUE,
-                        &entry.value.loc,
-                        format!("`{name}` takes a table of options, found {}", other.kind()),
-                    )
-                    .help(format!(
-                        "write `{name}` alone for the defaults, or `{name}(key = value, ...)`"
-                    )),
-                );
-                continue;
-            }
-        };
-        if def.name != "custom"
-            && let Some(first) = layers.iter().find(|l: &&Layer| l.config.def().name == def.name)
-        {
-            diagnostics.push(
-                Diagnostic::error(
-                    crate::rules::UNKNOWN_OR_DUPLICATE,
-                    &entry.key.loc,
-                    format!("`{}` appears twice in the stack", def.name),
-                )
-                .note(&first.key.loc, "first declared here")
-                .help("merge the two entries into one"),
-            );
-            continue;
+        read_layer(entry, None, &mut layers, diagnostics);
+    }
+    let mut scopes: Vec<Scope> = Vec::new();
+    for written in &document.scopes {
+        let scope = crate::scope::read(written, &scopes, diagnostics);
+        scopes.push(scope);
+        for entry in &written.middlewares {
+            read_scoped_layer(entry, written, scopes.len() - 1, &mut layers, diagnostics);
         }
-        let mut reader = Reader::new(def.name, entries, diagnostics);
-        let mut config = (def.read)(&mut reader, &entry.key.loc);
-        reader.finish();
-        if let Config::Custom(custom) = &mut config {
-            custom.ordinal = 1 + layers
-                .iter()
-                .filter(|l: &&Layer| matches!(l.config, Config::Custom(_)))
-                .count();
-        }
-        layers.push(Layer {
-            key: entry.key.clone(),
-            config,
-        });
     }
     StackSpec {
         order,
         layers,
         profile: document.profile.clone(),
+        scopes,
+        elsewhere: Vec::new(),
     }
+}
+
+/// A middleware written inside a scope: read as at the top level, unless it
+/// applies to the whole app (S1201) or is itself a scope.
+fn read_scoped_layer(
+    entry: &Entry,
+    scope: &ScopeEntry,
+    index: usize,
+    layers: &mut Vec<Layer>,
+    diagnostics: &mut Diagnostics,
+) {
+    let name = entry.key.value.as_str();
+    if name == "scope" {
+        diagnostics.push(
+            Diagnostic::error(crate::rules::SCOPE, &entry.key.loc, "scopes do not nest").help(
+                "write the inner scope at the top level with its full pattern; the longest matching pattern wins",
+            ),
+        );
+        return;
+    }
+    if let Some(def) = middleware::lookup(name)
+        && let Some(why) = def.whole_app
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                crate::rules::SCOPE,
+                &entry.key.loc,
+                format!(
+                    "`{}` applies to the whole app; it cannot go in scope \"{}\"",
+                    def.name, scope.pattern.value
+                ),
+            )
+            .help(format!("move `{}` out of the scope: {why}", def.name)),
+        );
+        return;
+    }
+    read_layer(entry, Some(index), layers, diagnostics);
+}
+
+/// Reads one middleware entry into `layers`; a second entry of the same
+/// middleware in the same place (the whole app, or one scope) is S0701.
+fn read_layer(entry: &Entry, scope: Option<usize>, layers: &mut Vec<Layer>, diagnostics: &mut Diagnostics) {
+    let name = entry.key.value.as_str();
+    let Some(def) = middleware::lookup(name) else {
+        let known = middleware::REGISTRY
+            .iter()
+            .flat_map(|def| std::iter::once(def.name).chain(def.aliases.iter().copied()));
+        let mut error = Diagnostic::error(
+            crate::rules::UNKNOWN_OR_DUPLICATE,
+            &entry.key.loc,
+            format!("unknown middleware `{name}`"),
+        );
+        error = match suggest(name, known) {
+            Some(near) => error.help(format!("did you mean `{near}`?")),
+            None => error.help(format!(
+                "the middlewares are: {}",
+                middleware::REGISTRY
+                    .iter()
+                    .map(|d| d.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        diagnostics.push(error);
+        return;
+    };
+    let entries: &[Entry] = match &entry.value.value {
+        Value::Table(table) => &table.entries,
+        other => {
+            diagnostics.push(
+                Diagnostic::error(
+                    crate::rules::WRONG_VALUE,
+                    &entry.value.loc,
+                    format!("`{name}` takes a table of options, found {}", other.kind()),
+                )
+                .help(format!(
+                    "write `{name}` alone for the defaults, or `{name}(key = value, ...)`"
+                )),
+            );
+            return;
+        }
+    };
+    if def.name != "custom"
+        && let Some(first) = layers
+            .iter()
+            .find(|l: &&Layer| l.scope == scope && l.config.def().name == def.name)
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                crate::rules::UNKNOWN_OR_DUPLICATE,
+                &entry.key.loc,
+                format!(
+                    "`{}` appears twice in {}",
+                    def.name,
+                    if scope.is_some() { "the scope" } else { "the stack" }
+                ),
+            )
+            .note(&first.key.loc, "first declared here")
+            .help("merge the two entries into one"),
+        );
+        return;
+    }
+    let mut reader = Reader::new(def.name, entries, diagnostics);
+    let mut config = (def.read)(&mut reader, &entry.key.loc);
+    reader.finish();
+    if let Config::Custom(custom) = &mut config {
+        custom.ordinal = 1 + layers
+            .iter()
+            .filter(|l: &&Layer| matches!(l.config, Config::Custom(_)))
+            .count();
+    }
+    layers.push(Layer {
+        key: entry.key.clone(),
+        config,
+        scope,
+    });
 }

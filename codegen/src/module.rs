@@ -38,13 +38,22 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
 
 fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
     let spec = located_custom_layers(compiled, origin);
-    let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true));
+    let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true).declaring_gates());
     let service_type = crate::emit::service_type();
     let layers: Vec<minijinja::Value> = compiled
         .plan
         .layers
         .iter()
         .map(|placed| context! { name => placed.name.clone(), reason => placed.reason.clone() })
+        .collect();
+    let scopes: Vec<minijinja::Value> = compiled
+        .plan
+        .scopes
+        .iter()
+        .map(|scope| {
+            let names: Vec<String> = scope.layers.iter().map(|p| format!("`{}`", p.name)).collect();
+            context! { pattern => scope.pattern.clone(), layers => names.join(" → ") }
+        })
         .collect();
     let order = compiled.spec.order.name();
     let mut environment = Environment::new();
@@ -58,6 +67,7 @@ fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String
                 digest => digest(origin.text),
                 order => order,
                 layers => layers,
+                scopes => scopes,
                 service_type => service_type.to_string(),
                 stack => stack.to_string(),
             },

@@ -16,6 +16,20 @@ use crate::rules::ORDER;
 /// The ordered stack: the single plan the macro, `gen` and `explain` consume.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
+    /// The whole app's layers: what a request no scope matches goes through.
+    pub layers: Vec<Placed>,
+    /// Each scope's branch, in written order; see [`crate::scope::onion`]
+    /// for the tree they share.
+    pub scopes: Vec<ScopePlan>,
+}
+
+/// The layers of one scope's branch, outermost first: the whole app's and
+/// the scope's, ordered together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopePlan {
+    /// The branch number (`scope index + 1`), as the runtime's switch knows it.
+    pub branch: usize,
+    pub pattern: String,
     pub layers: Vec<Placed>,
 }
 
@@ -159,6 +173,10 @@ fn constraints(spec: &StackSpec, diagnostics: &mut Diagnostics) -> Vec<Edge> {
         for (key, target, is_before) in [("before", &custom.before, true), ("after", &custom.after, false)] {
             let Some(target) = target else { continue };
             let Some(other) = resolve(spec, &target.value) else {
+                if spec.elsewhere.contains(&target.value) {
+                    // Only another branch has that layer: nothing to place here.
+                    continue;
+                }
                 let names = spec.layers.iter().map(|l| l.display_name()).collect::<Vec<_>>();
                 let mut error = Diagnostic::error(
                     ORDER,
@@ -221,7 +239,10 @@ fn canonical(spec: &StackSpec, edges: &[Edge], diagnostics: &mut Diagnostics) ->
             reason: canonical_reason(spec, next, edges),
         });
     }
-    Some(Plan { layers: placed })
+    Some(Plan {
+        layers: placed,
+        scopes: Vec::new(),
+    })
 }
 
 fn canonical_reason(spec: &StackSpec, index: usize, edges: &[Edge]) -> String {
@@ -328,5 +349,8 @@ fn as_written(spec: &StackSpec, edges: &[Edge], diagnostics: &mut Diagnostics) -
             reason: format!("as written (entry {})", index + 1),
         })
         .collect();
-    Some(Plan { layers: placed })
+    Some(Plan {
+        layers: placed,
+        scopes: Vec::new(),
+    })
 }

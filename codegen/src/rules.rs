@@ -11,7 +11,7 @@ use crate::model::StackSpec;
 // The record, the codes and the shared validators live in a leaf module;
 // re-exported here, where the middleware modules have always found them.
 pub use crate::checks::{
-    HEADER_VALUE, ORDER, PATH_PATTERN, Rule, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name, header_value,
+    HEADER_VALUE, ORDER, PATH_PATTERN, Rule, SCOPE, UNKNOWN_OR_DUPLICATE, WRONG_VALUE, header_name, header_value,
     header_value_problem,
 };
 
@@ -33,6 +33,13 @@ static STACK_RULES: &[Rule] = &[
         level: Level::Error,
         summary: "a path pattern without a leading `/`",
         // Reported while reading, by `Reader::paths`.
+        check: None,
+    },
+    Rule {
+        code: SCOPE,
+        level: Level::Error,
+        summary: "a scope holds a middleware that applies to the whole app, two scopes have the same pattern, or scopes nest",
+        // Reported while reading, by `model::read`.
         check: None,
     },
     Rule {

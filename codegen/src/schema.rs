@@ -52,8 +52,29 @@ fn middleware_entry(def: &Def, in_profile: bool) -> Value {
     json!({ "anyOf": choices })
 }
 
+/// What a scope may hold: the middlewares that do not apply to the whole app.
+fn scope_table(in_profile: bool) -> Value {
+    let mut properties = Map::new();
+    for def in REGISTRY.iter().filter(|def| def.whole_app.is_none()) {
+        for name in std::iter::once(def.name).chain(def.aliases.iter().copied()) {
+            properties.insert(name.to_string(), middleware_entry(def, in_profile));
+        }
+    }
+    json!({
+        "type": "object",
+        "description": "[scope.\"/api/*\".jwt]: middlewares for the paths that match the pattern (an exact path, or a subtree ending in /*); the longest pattern wins, and a scope's entry replaces the whole app's of the same name",
+        "propertyNames": { "pattern": "^(/[^*]*)?/\\*$|^/[^*]*$" },
+        "additionalProperties": {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        },
+    })
+}
+
 fn middlewares(in_profile: bool) -> Map<String, Value> {
     let mut properties = Map::new();
+    properties.insert("scope".into(), scope_table(in_profile));
     for def in REGISTRY {
         for name in std::iter::once(def.name).chain(def.aliases.iter().copied()) {
             properties.insert(name.to_string(), middleware_entry(def, in_profile));
@@ -109,5 +130,8 @@ mod tests {
         assert_eq!(trusted["required"][0], "allowed_hosts");
         assert!(schema["properties"]["gzip"].is_object(), "aliases are keys too");
         assert_eq!(schema["properties"]["custom"]["anyOf"][2]["type"], "array");
+        let scoped = &schema["properties"]["scope"]["additionalProperties"]["properties"];
+        assert!(scoped["jwt"].is_object() && scoped["cors"].is_object());
+        assert!(scoped["request_id"].is_null(), "whole-app middlewares cannot be scoped");
     }
 }

@@ -59,12 +59,26 @@ pub struct Table {
     pub entries: Vec<Entry>,
 }
 
-/// A whole description: stack-wide settings (`order`) and the middleware
-/// entries in the order they were written.
+/// `scope("/api/*", jwt(...), ...)` or `[scope."/api/*".jwt]`: middlewares
+/// for the requests whose path matches `pattern`.
+#[derive(Clone, Debug)]
+pub struct ScopeEntry {
+    /// The `scope` keyword as written (the attribute), or the pattern's key (TOML).
+    pub key: Spanned<String>,
+    pub pattern: Spanned<String>,
+    pub middlewares: Vec<Entry>,
+    /// How many whole-app middleware entries were written before this
+    /// scope: where its entries sit in `order = "as-written"`.
+    pub position: usize,
+}
+
+/// A whole description: stack-wide settings (`order`), the middleware
+/// entries in the order they were written, and the scopes.
 #[derive(Clone, Debug, Default)]
 pub struct Document {
     pub settings: Vec<Entry>,
     pub middlewares: Vec<Entry>,
+    pub scopes: Vec<ScopeEntry>,
     /// The profile applied to produce this document, if any.
     pub profile: Option<String>,
 }

@@ -13,6 +13,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 20,
     why: "the log sees every answer, rejections included",
+    whole_app: Some("every request gets its log line, whatever its path"),
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -13,6 +13,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 131,
     why: "auth runs inside the limits that guard it from brute force, and after the session exists (just inside `jwt` when both are used, so the written order never decides)",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

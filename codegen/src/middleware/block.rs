@@ -13,6 +13,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 90,
     why: "blocked clients are turned away before they cost a rate-limit slot, a session or a handler",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -21,6 +21,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 116,
     why: "the body limit counts the bytes the handler will read, inflated ones included, before the session and auth read anything",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &["cors"],

@@ -12,6 +12,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 80,
     why: "panics become 500s that still get CORS headers, the request ID and a log line",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

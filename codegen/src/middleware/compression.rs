@@ -1,7 +1,8 @@
-//! `compression` (alias `gzip`): tower-http's streaming compression, with the
-//! size floor and the content types that must never be compressed
-//! (`exclude_content_types`, Starlette's list of already-compressed types by
-//! default).
+//! `compression` (alias `gzip`): `runtime::compression` (libdeflate in one
+//! call for bodies that are ready, async-compression's streaming encoders for
+//! the rest), with the size floor and the content types that must never be
+//! compressed (`exclude_content_types`, Starlette's list of already-compressed
+//! types by default).
 
 use super::{Config, Def, private};
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
@@ -19,6 +20,7 @@ pub static DEF: Def = Def {
     aliases: &["gzip"],
     rank: 70,
     why: "compression wraps every body the inner layers and the app produce",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],
@@ -52,7 +54,7 @@ impl Compression {
         }
     }
 
-    pub fn lower(&self, _cx: &Cx) -> Lowered {
+    pub fn lower(&self, cx: &Cx) -> Lowered {
         let private = private();
         let minimum_size = self.minimum_size;
         let level = u32::try_from(self.level.as_ref().map_or(Self::DEFAULT_LEVEL, |l| l.value)).unwrap_or(6);
@@ -68,7 +70,18 @@ impl Compression {
             excluded.dedup();
             layer = quote!(#layer.exclude_content_types(&[#(#excluded),*]));
         }
-        Lowered::layer(layer)
+        // brotli is the facade's feature `compression_br`.
+        let brotli = self.algorithms.iter().flat_map(|list| &list.value).find(|a| a.value == "br");
+        match brotli {
+            Some(br) => crate::features::gate(
+                cx,
+                "compression_br",
+                "`compression(algorithms = [\"br\"])`",
+                &br.loc,
+                Lowered::layer(layer),
+            ),
+            None => Lowered::layer(layer),
+        }
     }
 }
 

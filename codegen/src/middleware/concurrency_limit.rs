@@ -18,6 +18,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 86,
     why: "load shedding answers before any work is spent, and its 503 still gets CORS headers, the request ID and a log line",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &["cors"],

@@ -13,6 +13,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 140,
     why: "custom layers run after auth has decided, and outside timing",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

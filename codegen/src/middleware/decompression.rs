@@ -21,6 +21,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 114,
     why: "request bodies are inflated before the body limit, so the limit counts inflated bytes (no zip bomb)",
+    whole_app: None,
     must_wrap: &["body_limit"],
     must_wrap_why: "the body limit must count inflated bytes, or a small compressed body inflates without bound (a zip bomb)",
     wrapped_by: &["cors"],

@@ -17,6 +17,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 40,
     why: "plain HTTP is sent to HTTPS before any work, once the host is known to be ours",
+    whole_app: Some("a scheme policy for part of the app leaves the rest downgradable"),
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -27,6 +27,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 130,
     why: "auth runs inside the limits that guard it from brute force, and after the session exists",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -25,6 +25,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 25,
     why: "the metrics count every answer, rejections included, and the scrape is answered before any host check or auth",
+    whole_app: Some("the metrics count every request of the app, and serve them at one path"),
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &["proxy"],
@@ -35,7 +36,7 @@ pub static DEF: Def = Def {
         Rule {
             code: PATH_HIDDEN,
             level: Level::Error,
-            summary: "`metrics.path` inside `access_log.exclude_paths`: the scrapes of an endpoint no auth guards would leave no trace",
+            summary: "`metrics.path` inside `access_log.exclude_paths` (the scrapes of an endpoint no auth guards would leave no trace), or inside a scope pattern (whose middlewares never run there)",
             check: Some(check_hidden),
         },
         Rule {

@@ -26,6 +26,7 @@ pub static DEF: Def = Def {
     rank: 5,
     why: "every layer that reads the client's address, scheme or host sees the resolved ones",
     // `metrics` declares `wrapped_by: &["proxy"]` itself.
+    whole_app: Some("the client's address and scheme are resolved once for every request"),
     must_wrap: &["trusted_host", "https_redirect", "rate_limit", "access_log"],
     must_wrap_why: "a layer that reads the client's address, scheme or host must see what `proxy` resolved, not the proxy's own connection",
     wrapped_by: &[],

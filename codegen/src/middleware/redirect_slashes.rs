@@ -19,6 +19,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 155,
     why: "in the router, as Starlette's: only a path that matches no route is sent to its other form, so it acts where routing fails, inside every layer",
+    whole_app: Some("it runs where the app's routing fails, which no scope can see"),
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

@@ -14,6 +14,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 10,
     why: "the ID exists before anything can answer, so every response and log line carries it",
+    whole_app: Some("every request gets its ID, whatever its path"),
     must_wrap: &["access_log"],
     must_wrap_why: "the access log records the request ID, so the ID must be set first",
     wrapped_by: &[],

@@ -30,6 +30,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 50,
     why: "outside everything that answers, so every response carries the headers, errors and redirects included",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &[],

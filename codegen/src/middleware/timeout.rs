@@ -27,6 +27,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 84,
     why: "timeouts answer before more work is spent, and their answer still gets CORS headers, the request ID and a log line",
+    whole_app: None,
     must_wrap: &[],
     must_wrap_why: "",
     wrapped_by: &["cors"],

@@ -15,6 +15,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 15,
     why: "the trace exists before the request span opens, so the span and every log line carry its ID",
+    whole_app: Some("every request continues or starts a trace, whatever its path"),
     must_wrap: &["access_log"],
     must_wrap_why: "the access log's span and event carry the trace ID, so the trace context must be read first",
     wrapped_by: &[],

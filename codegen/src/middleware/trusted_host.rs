@@ -17,6 +17,7 @@ pub static DEF: Def = Def {
     aliases: &[],
     rank: 30,
     why: "bad hosts are refused before any work and before a redirect echoes the Host",
+    whole_app: Some("a host is trusted or not for the whole app; a scope would leave other paths open to forged hosts"),
     must_wrap: &["https_redirect"],
     must_wrap_why: "a redirect built from an untrusted Host header sends users to the attacker's host",
     wrapped_by: &[],

@@ -5,6 +5,8 @@
 //! entry     := IDENT                   a middleware with its defaults
 //!            | IDENT "(" table ")"     a middleware with options
 //!            | IDENT "=" value         a stack setting (`order = "as-written"`)
+//!            | "scope" "(" STRING ("," IDENT ("(" table ")")?)* ","? ")"
+//!                                      middlewares for the paths that match
 //! table     := (IDENT "=" value | IDENT "(" table ")") ("," ...)* ","?
 //! value     := STRING | INTEGER | true | false | "[" value,* "]"
 //!            | IDENT "(" table ")"     an inline table
@@ -13,7 +15,7 @@
 
 use super::limits;
 use crate::diag::Loc;
-use crate::tree::{Document, Entry, Spanned, Table, Value};
+use crate::tree::{Document, Entry, ScopeEntry, Spanned, Table, Value};
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -41,6 +43,9 @@ pub fn parse(attribute: TokenStream) -> syn::Result<Document> {
                 input.parse::<Token![=]>()?;
                 let value = value(input, &key.value)?;
                 document.settings.push(Entry { key, value });
+            } else if key.value == "scope" && input.peek(syn::token::Paren) {
+                let position = document.middlewares.len();
+                document.scopes.push(scope(input, key, position)?);
             } else {
                 let value = table_or_empty(input, &key)?;
                 document.middlewares.push(Entry { key, value });
@@ -76,6 +81,52 @@ fn table_or_empty(input: ParseStream<'_>, key: &Spanned<String>) -> syn::Result<
     } else {
         Ok(Spanned::new(Value::Table(Table::default()), key.loc.clone()))
     }
+}
+
+/// `("/api/*", jwt(...), ...)` after `scope`: the pattern, then middlewares
+/// written as at the top level.
+fn scope(input: ParseStream<'_>, key: Spanned<String>, position: usize) -> syn::Result<ScopeEntry> {
+    let content;
+    parenthesized!(content in input);
+    let pattern: syn::LitStr = content.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "a scope starts with its path pattern: scope(\"/api/*\", jwt(secret_env = \"JWT_SECRET\"))",
+        )
+    })?;
+    let mut middlewares = Vec::new();
+    while !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        if content.is_empty() {
+            break;
+        }
+        let name = self::key(&content)?;
+        if content.peek(Token![=]) {
+            return Err(syn::Error::new(
+                content.span(),
+                format!(
+                    "`{}` is a stack setting; it applies to the whole stack, so write it outside the scope",
+                    name.value
+                ),
+            ));
+        }
+        if name.value == "scope" && content.peek(syn::token::Paren) {
+            // Read whole, and kept as an entry named `scope`, for the model
+            // to say that scopes do not nest.
+            let nested = scope(&content, name.clone(), 0)?;
+            let value = Spanned::new(Value::Table(Table::default()), nested.pattern.loc);
+            middlewares.push(Entry { key: name, value });
+            continue;
+        }
+        let value = table_or_empty(&content, &name)?;
+        middlewares.push(Entry { key: name, value });
+    }
+    Ok(ScopeEntry {
+        key,
+        pattern: Spanned::new(pattern.value(), loc(pattern.span())),
+        middlewares,
+        position,
+    })
 }
 
 fn table(input: ParseStream<'_>) -> syn::Result<Table> {
@@ -208,6 +259,37 @@ mod tests {
             panic!()
         };
         assert!(matches!(custom.entries[0].value.value, Value::Expr(_)));
+    }
+
+    #[test]
+    fn reads_scopes_with_their_position() {
+        let document = parse(quote! {
+            request_id,
+            scope("/api/*", jwt(secret_env = "S"), rate_limit),
+            cors,
+            scope("/admin/*",),
+        })
+        .unwrap();
+        let names: Vec<_> = document.middlewares.iter().map(|e| e.key.value.as_str()).collect();
+        assert_eq!(names, ["request_id", "cors"]);
+        assert_eq!(document.scopes.len(), 2);
+        let api = &document.scopes[0];
+        assert_eq!(api.pattern.value, "/api/*");
+        assert_eq!(api.position, 1);
+        let inside: Vec<_> = api.middlewares.iter().map(|e| e.key.value.as_str()).collect();
+        assert_eq!(inside, ["jwt", "rate_limit"]);
+        assert_eq!(document.scopes[1].position, 2);
+        assert!(document.scopes[1].middlewares.is_empty());
+    }
+
+    #[test]
+    fn a_scope_needs_its_pattern_first_and_no_settings() {
+        let missing = parse(quote!(scope(jwt))).unwrap_err().to_string();
+        assert!(missing.contains("starts with its path pattern"), "{missing}");
+        let setting = parse(quote!(scope("/a/*", order = "as-written")))
+            .unwrap_err()
+            .to_string();
+        assert!(setting.contains("stack setting"), "{setting}");
     }
 
     #[test]

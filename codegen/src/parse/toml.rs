@@ -13,6 +13,9 @@
 //! name = "audit"
 //! layer = "crate::audit::AuditLayer::new()"
 //!
+//! [scope."/admin/*".api_key]                        # only for paths under /admin
+//! keys_env = "ADMIN_KEYS"
+//!
 //! [profile.dev]
 //! trusted_host = false                                # disable a middleware
 //! cors.allow_origins = ["http://localhost:3000"]      # override one key
@@ -24,7 +27,7 @@
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, suggest};
 use crate::rules::{UNKNOWN_OR_DUPLICATE, WRONG_VALUE};
-use crate::tree::{Document, Entry, Spanned, Table, Value};
+use crate::tree::{Document, Entry, ScopeEntry, Spanned, Table, Value};
 use toml::de::{DeTable, DeValue};
 
 /// Parses `source` and applies `profile`; every syntax error and every
@@ -75,6 +78,7 @@ pub fn parse(source: &str, profile: Option<&str>) -> (Document, Diagnostics) {
                 ),
             },
             "profile" => profiles = Some(entry.value),
+            "scope" => push_scopes(&mut document, entry, &mut diagnostics),
             _ => push_middleware(&mut document.middlewares, entry),
         }
     }
@@ -104,6 +108,55 @@ fn push_middleware(middlewares: &mut Vec<Entry>, entry: Entry) {
         }),
         Value::Bool(false) => {}
         _ => middlewares.push(entry),
+    }
+}
+
+/// `[scope."/api/*".jwt]`: the `scope` table maps each pattern to a table
+/// of middlewares, read as the top level's are.
+fn push_scopes(document: &mut Document, entry: Entry, diagnostics: &mut Diagnostics) {
+    let Value::Table(patterns) = entry.value.value else {
+        diagnostics.push(
+            Diagnostic::error(
+                WRONG_VALUE,
+                &entry.value.loc,
+                format!(
+                    "`scope` must be a table of path patterns, found {}",
+                    entry.value.value.kind()
+                ),
+            )
+            .help("write [scope.\"/api/*\".jwt] and the middleware's options below it"),
+        );
+        return;
+    };
+    for scope in patterns.entries {
+        let Value::Table(table) = scope.value.value else {
+            diagnostics.push(
+                Diagnostic::error(
+                    WRONG_VALUE,
+                    &scope.value.loc,
+                    format!(
+                        "scope \"{}\" must be a table of middlewares, found {}",
+                        scope.key.value,
+                        scope.value.value.kind()
+                    ),
+                )
+                .help(format!(
+                    "write [scope.\"{}\".jwt] and the middleware's options below it",
+                    scope.key.value
+                )),
+            );
+            continue;
+        };
+        let mut middlewares = Vec::new();
+        for middleware in table.entries {
+            push_middleware(&mut middlewares, middleware);
+        }
+        document.scopes.push(ScopeEntry {
+            key: scope.key.clone(),
+            pattern: scope.key,
+            middlewares,
+            position: document.middlewares.len(),
+        });
     }
 }
 
@@ -151,22 +204,53 @@ fn apply_profile(
             }
             continue;
         }
-        let existing = document.middlewares.iter().position(|m| m.key.value == entry.key.value);
-        match (&entry.value.value, existing) {
-            (Value::Bool(false), Some(_)) => document.middlewares.retain(|m| m.key.value != entry.key.value),
-            (Value::Bool(false), None) => {}
-            (Value::Bool(true), None) => document.middlewares.push(Entry {
-                key: entry.key.clone(),
-                value: Spanned::new(Value::Table(Table::default()), entry.value.loc.clone()),
-            }),
-            (Value::Bool(true), Some(_)) => {}
-            (Value::Table(patch), Some(index)) => {
-                if let Value::Table(base) = &mut document.middlewares[index].value.value {
-                    merge(&mut base.entries, &patch.entries);
+        if entry.key.value == "scope"
+            && let Value::Table(patterns) = &entry.value.value
+        {
+            for scope in &patterns.entries {
+                let Value::Table(patches) = &scope.value.value else {
+                    continue;
+                };
+                let index = match document.scopes.iter().position(|s| s.pattern.value == scope.key.value) {
+                    Some(index) => index,
+                    None => {
+                        document.scopes.push(ScopeEntry {
+                            key: scope.key.clone(),
+                            pattern: scope.key.clone(),
+                            middlewares: Vec::new(),
+                            position: document.middlewares.len(),
+                        });
+                        document.scopes.len() - 1
+                    }
+                };
+                for patch in &patches.entries {
+                    patch_middlewares(&mut document.scopes[index].middlewares, patch);
                 }
             }
-            _ => push_middleware(&mut document.middlewares, entry.clone()),
+            continue;
         }
+        patch_middlewares(&mut document.middlewares, entry);
+    }
+}
+
+/// One profile entry applied to a list of middlewares: `false` removes the
+/// middleware, `true` adds it with its defaults, a table patches its keys.
+fn patch_middlewares(middlewares: &mut Vec<Entry>, entry: &Entry) {
+    let existing = middlewares.iter().position(|m| m.key.value == entry.key.value);
+    match (&entry.value.value, existing) {
+        (Value::Bool(false), Some(_)) => middlewares.retain(|m| m.key.value != entry.key.value),
+        (Value::Bool(false), None) => {}
+        (Value::Bool(true), None) => middlewares.push(Entry {
+            key: entry.key.clone(),
+            value: Spanned::new(Value::Table(Table::default()), entry.value.loc.clone()),
+        }),
+        (Value::Bool(true), Some(_)) => {}
+        (Value::Table(patch), Some(index)) => {
+            if let Value::Table(base) = &mut middlewares[index].value.value {
+                merge(&mut base.entries, &patch.entries);
+            }
+        }
+        _ => push_middleware(middlewares, entry.clone()),
     }
 }
 
@@ -338,5 +422,62 @@ request_id = true
             panic!()
         };
         assert_eq!(&source[range.clone()], "max_age");
+    }
+
+    #[test]
+    fn scopes_are_read_and_patched_by_profiles() {
+        let source = r#"
+[request_id]
+
+[scope."/api/*".jwt]
+secret_env = "JWT_SECRET"
+
+[scope."/api/*".rate_limit]
+requests = 100
+per = "1m"
+
+[cors]
+
+[scope."/admin/*"]
+api_key = { keys_env = "ADMIN_KEYS" }
+
+[profile.dev.scope."/api/*"]
+rate_limit = false
+jwt.leeway = "5s"
+"#;
+        let (document, diagnostics) = parse(source, None);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(names(&document), ["request_id", "cors"]);
+        let scopes: Vec<(&str, usize, Vec<&str>)> = document
+            .scopes
+            .iter()
+            .map(|s| {
+                let inside = s.middlewares.iter().map(|e| e.key.value.as_str()).collect();
+                (s.pattern.value.as_str(), s.position, inside)
+            })
+            .collect();
+        assert_eq!(
+            scopes,
+            // TOML gathers every `[scope.…]` table into one `scope` table, which
+            // sits where the first is written.
+            [
+                ("/api/*", 1, vec!["jwt", "rate_limit"]),
+                ("/admin/*", 1, vec!["api_key"])
+            ]
+        );
+        let Loc::Bytes(range) = &document.scopes[0].pattern.loc else {
+            panic!()
+        };
+        assert_eq!(&source[range.clone()], "\"/api/*\"");
+
+        let (dev, diagnostics) = parse(source, Some("dev"));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let api = &dev.scopes[0];
+        assert_eq!(api.middlewares.len(), 1, "rate_limit removed");
+        let Value::Table(jwt) = &api.middlewares[0].value.value else {
+            panic!()
+        };
+        let keys: Vec<&str> = jwt.entries.iter().map(|e| e.key.value.as_str()).collect();
+        assert_eq!(keys, ["secret_env", "leeway"]);
     }
 }

@@ -19,6 +19,10 @@
 //! early exit, so neither the position of the first wrong byte nor the
 //! length of the right key nor which key matched shows in the timing.
 //! No key is ever logged.
+//!
+//! A request that got in with a key carries an [`ApiKeyIdentity`] in its
+//! extensions: a digest of that key, never the key, for the layers inside
+//! that key on the caller (`rate_limit(key = "api_key")`).
 
 mod layer;
 mod service;
@@ -35,6 +39,12 @@ use crate::paths::PathList;
 
 /// The response future: the inner service's, or the 403 made here.
 pub type ResponseFuture<F, B> = crate::short_circuit::ShortCircuit<F, B>;
+
+/// Who called, as far as `api_key` knows: the SHA-256 of the key the
+/// request presented, set in its extensions once the key is verified
+/// (never on `public_paths`, where no key is checked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ApiKeyIdentity(pub [u8; 32]);
 
 /// The compiled options; the keys themselves come from the environment.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 use tower_service::Service;
 
-use super::{ApiKeyLayer, ResponseFuture};
+use super::{ApiKeyIdentity, ApiKeyLayer, ResponseFuture};
 use crate::response::{APPLICATION_JSON, fixed};
 
 /// Middleware requiring an API key; see the [module docs](super).
@@ -29,11 +29,15 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let policy = self.layer.policy;
         // No method is exempt (see `jwt`): `cors`, which wraps auth, answers
         // real preflights before they get here.
-        if policy.public_paths.matches(request.uri().path()) || self.accepts(&request) {
+        if policy.public_paths.matches(request.uri().path()) {
+            return ResponseFuture::inner(self.inner.call(request));
+        }
+        if let Some(identity) = self.accepts(&request) {
+            request.extensions_mut().insert(identity);
             return ResponseFuture::inner(self.inner.call(request));
         }
         ResponseFuture::answer(fixed(
@@ -45,19 +49,20 @@ where
 }
 
 impl<S> ApiKey<S> {
-    fn accepts<B>(&self, request: &Request<B>) -> bool {
+    /// The identity of the key the request presents, if it is one of ours.
+    fn accepts<B>(&self, request: &Request<B>) -> Option<ApiKeyIdentity> {
         let mut values = request.headers().get_all(&self.layer.policy.header).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
-            return false;
+            return None;
         };
         if value.is_empty() {
-            return false;
+            return None;
         }
         let presented: [u8; 32] = Sha256::digest(value.as_bytes()).into();
         let mut matched = Choice::from(0);
         for digest in self.layer.digests.iter() {
             matched |= digest.ct_eq(&presented);
         }
-        matched.into()
+        bool::from(matched).then_some(ApiKeyIdentity(presented))
     }
 }

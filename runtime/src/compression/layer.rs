@@ -1,14 +1,13 @@
-use tower_http::compression::CompressionLevel;
 use tower_layer::Layer;
 
-use super::record_status::RecordStatus;
+use super::negotiate::Enabled;
 use super::{Compression, StrataPredicate};
 
 /// Layer applying [`Compression`]; see the [module docs](super).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompressionLayer {
-    predicate: StrataPredicate,
-    level: u32,
+    pub(super) predicate: StrataPredicate,
+    pub(super) level: u32,
     gzip: bool,
     deflate: bool,
     br: bool,
@@ -17,7 +16,15 @@ pub struct CompressionLayer {
 impl CompressionLayer {
     /// Compress bodies of at least `minimum_size` bytes at `level` (1 fastest
     /// to 9 smallest; values outside are clamped), with the enabled algorithms.
+    ///
+    /// # Panics
+    ///
+    /// If `br` is asked for without strata's cargo feature `compression_br`
+    /// (strata's generated code names the feature at compile time instead).
     pub const fn new(minimum_size: u64, level: u32, gzip: bool, deflate: bool, br: bool) -> Self {
+        if br && !cfg!(feature = "compression_br") {
+            panic!("strata: compression with \"br\" needs strata's cargo feature `compression_br`");
+        }
         let level = if level < 1 {
             1
         } else if level > 9 {
@@ -41,26 +48,20 @@ impl CompressionLayer {
         self.predicate = self.predicate.exclude_content_types(excluded);
         self
     }
+
+    pub(super) const fn enabled(&self) -> Enabled {
+        Enabled {
+            gzip: self.gzip,
+            deflate: self.deflate,
+            br: self.br,
+        }
+    }
 }
 
 impl<S> Layer<S> for CompressionLayer {
     type Service = Compression<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        // `level` is clamped to 1..=9 in `new`, so the cast is lossless.
-        let quality = CompressionLevel::Precise(self.level as i32);
-        let compression = tower_http::compression::Compression::new(RecordStatus { inner })
-            .quality(quality)
-            .gzip(self.gzip)
-            .deflate(self.deflate)
-            .br(self.br)
-            // Off unless asked for: another crate enabling tower-http's
-            // `compression-zstd` feature must not change what strata sends.
-            .no_zstd()
-            .compress_when(self.predicate);
-        Compression {
-            inner: compression,
-            layer: *self,
-        }
+        Compression { inner, layer: *self }
     }
 }

@@ -1,7 +1,6 @@
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Response, StatusCode};
 use http_body::Body;
-use tower_http::compression::Predicate;
 
 /// Starlette's `DEFAULT_EXCLUDED_CONTENT_TYPES` (since Starlette 1.5): media
 /// types whose bodies are already compressed, so gzip only costs CPU.
@@ -22,8 +21,8 @@ pub const DEFAULT_EXCLUDED_CONTENT_TYPES: &[&str] = &[
     "video/*",
 ];
 
-/// Which responses strata compresses (tower-http calls it for each response
-/// that is not already encoded and not a range).
+/// Which responses strata compresses (asked for each response that is not
+/// already encoded and not a range).
 ///
 /// Compressed when all hold:
 /// - the body size (exact `size_hint`, else `Content-Length`) is at least
@@ -74,12 +73,16 @@ impl StrataPredicate {
     }
 }
 
-impl Predicate for StrataPredicate {
-    fn should_compress<B: Body>(&self, response: &Response<B>) -> bool {
+impl StrataPredicate {
+    /// Whether `response` is worth compressing. For a `HEAD` (`head`), axum
+    /// keeps the `GET`'s `Content-Length` but empties the body, so an empty
+    /// body's size says nothing and `Content-Length` decides, as it would for
+    /// the `GET`.
+    pub fn should_compress<B: Body>(&self, response: &Response<B>, head: bool) -> bool {
         if matches!(response.status(), StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED) {
             return false;
         }
-        let size_ok = match body_size(response) {
+        let size_ok = match body_size(response, head) {
             Some(0) => false,
             Some(size) => size >= self.minimum_size,
             None => true,
@@ -88,11 +91,12 @@ impl Predicate for StrataPredicate {
     }
 }
 
-fn body_size<B: Body>(response: &Response<B>) -> Option<u64> {
+fn body_size<B: Body>(response: &Response<B>, head: bool) -> Option<u64> {
     response
         .body()
         .size_hint()
         .exact()
+        .filter(|&size| !(head && size == 0))
         .or_else(|| response.headers().get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok())
 }
 

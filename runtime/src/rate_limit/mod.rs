@@ -90,7 +90,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
 pub use service::{RateLimit, RateLimitLayer, ResponseFuture};
 
-use crate::api_key::ApiKeyPolicy;
 use crate::paths::PathList;
 use crate::response::{APPLICATION_JSON, fixed};
 
@@ -104,9 +103,12 @@ pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelim
 pub enum KeySource {
     /// The client's address: the one `proxy` resolved, else the peer's.
     ClientIp,
-    /// The API key the `api_key` layer with this policy verified.
-    ApiKey(&'static ApiKeyPolicy),
+    /// The API key the `api_key` layer outside verified
+    /// ([`ApiKeyIdentity`](crate::api_key::ApiKeyIdentity)).
+    #[cfg(feature = "api_key")]
+    ApiKey,
     /// This claim of the JWT the `jwt` layer verified.
+    #[cfg(feature = "jwt")]
     JwtClaim(&'static str),
 }
 

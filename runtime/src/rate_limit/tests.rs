@@ -4,13 +4,13 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use http::header::RETRY_AFTER;
-use http::{HeaderName, HeaderValue, Request, StatusCode};
+use http::{HeaderValue, Request, StatusCode};
 use tower::ServiceExt;
 use tower_layer::Layer;
 
 use super::{KeySource, OnBackendError, RateLimitLayer, RateLimitPolicy};
 use crate::Claims;
-use crate::api_key::ApiKeyPolicy;
+use crate::api_key::ApiKeyIdentity;
 use crate::paths::PathList;
 use crate::proxy::{ClientInfo, Scheme};
 use crate::test_util::{body_string, ok_service};
@@ -28,18 +28,10 @@ static POLICY: RateLimitPolicy = RateLimitPolicy {
     limit_header: HeaderValue::from_static("3"),
 };
 
-static API_KEY: ApiKeyPolicy = ApiKeyPolicy {
-    header: HeaderName::from_static("x-api-key"),
-    public_paths: PathList {
-        exact: &["/public"],
-        subtrees: &[],
-    },
-};
-
 static BY_API_KEY: RateLimitPolicy = RateLimitPolicy {
     requests: 3,
     per: Duration::from_secs(60),
-    key: KeySource::ApiKey(&API_KEY),
+    key: KeySource::ApiKey,
     exempt_paths: PathList::EMPTY,
     on_backend_error: OnBackendError::Allow,
     max_keys: 1000,
@@ -164,8 +156,13 @@ async fn without_connect_info_the_request_fails_loudly() {
 #[tokio::test]
 async fn verified_api_keys_get_a_bucket_each_and_public_paths_fall_back_to_the_address() {
     let layer = RateLimitLayer::new(&BY_API_KEY);
-    let with = |key: &str| request(Some("1.2.3.4:1"), "/", &[("x-api-key", key)]);
-    let requests = vec![with("a"), with("a"), with("a"), with("a"), with("b")];
+    // What the `api_key` layer outside sets once it has verified a key.
+    let with = |key: u8| {
+        let mut request = request(Some("1.2.3.4:1"), "/", &[("x-api-key", "as sent")]);
+        request.extensions_mut().insert(ApiKeyIdentity([key; 32]));
+        request
+    };
+    let requests = vec![with(1), with(1), with(1), with(1), with(2)];
     assert_eq!(statuses(&layer, requests).await, [200, 200, 200, 429, 200]);
     // On a public path the header was not verified: a new value is no new bucket.
     let requests = (0..4)

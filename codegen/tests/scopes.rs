@@ -1,0 +1,182 @@
+//! Scopes through the pipeline: both front doors read the same branches,
+//! each branch is ordered and checked as a stack of its own, the tree
+//! shares the outer part, `gen`/build.rs/the macro emit the same switch,
+//! and the scope rules point at the offending token or file position.
+
+use quote::quote;
+
+use strata_codegen::scope::onion;
+use strata_codegen::{Compiled, compile, compile_toml};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn from_attribute(tokens: proc_macro2::TokenStream) -> (Option<Compiled>, strata_codegen::diag::Diagnostics) {
+    let document = strata_codegen::parse::attr::parse(tokens).unwrap();
+    compile(&document)
+}
+
+/// Each branch as "pattern: layer, layer, …" (names, outermost first).
+fn branches(compiled: &Compiled) -> Vec<String> {
+    let mut out = vec![format!(
+        "other: {}",
+        compiled
+            .plan
+            .layers
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    for scope in &compiled.plan.scopes {
+        let names: Vec<&str> = scope.layers.iter().map(|p| p.name.as_str()).collect();
+        out.push(format!("{}: {}", scope.pattern, names.join(", ")));
+    }
+    out
+}
+
+fn design_example() -> Compiled {
+    let (compiled, diagnostics) = from_attribute(quote! {
+        request_id, access_log, cors(allow_origins = ["https://app.example.com"]),
+        scope("/api/*", jwt(secret_env = "JWT_SECRET"), rate_limit(requests = 100, per = "1m", key = "jwt:sub")),
+        scope("/admin/*", api_key(keys_env = "ADMIN_KEYS"), cors(allow_origins = ["https://admin.example.com"])),
+    });
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    compiled.unwrap()
+}
+
+#[test]
+fn each_branch_is_the_whole_app_plus_its_scope_in_canonical_order() {
+    assert_eq!(
+        branches(&design_example()),
+        [
+            "other: request_id, access_log, cors",
+            "/api/*: request_id, access_log, cors, jwt, rate_limit",
+            "/admin/*: request_id, access_log, cors, api_key",
+        ]
+    );
+}
+
+#[test]
+fn the_tree_shares_the_outer_part_and_splits_where_branches_differ() {
+    let compiled = design_example();
+    let tree = onion(&compiled.plan);
+    let names = |layers: &[strata_codegen::order::Placed]| layers.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&tree.layers), ["request_id", "access_log"]);
+    // The whole app's cors is one arm, shared by / and /api/*; the admin
+    // cors another. Under the first, /api/* splits off at jwt.
+    assert_eq!(tree.arms.len(), 2);
+    assert_eq!(tree.arms[0].branches, [0, 1]);
+    assert_eq!(names(&tree.arms[0].onion.layers), ["cors"]);
+    assert_eq!(tree.arms[0].onion.arms.len(), 2);
+    assert_eq!(tree.arms[0].onion.arms[0].branches, [0]);
+    assert!(tree.arms[0].onion.arms[0].onion.layers.is_empty());
+    assert_eq!(names(&tree.arms[0].onion.arms[1].onion.layers), ["jwt", "rate_limit"]);
+    assert_eq!(tree.arms[1].branches, [2]);
+    assert_eq!(names(&tree.arms[1].onion.layers), ["cors", "api_key"]);
+    let admin_cors = tree.arms[1].onion.layers[0].layer;
+    assert_ne!(admin_cors, tree.arms[0].onion.layers[0].layer, "two cors layers");
+}
+
+#[test]
+fn a_scope_that_changes_nothing_costs_nothing() {
+    let (compiled, diagnostics) = from_attribute(quote!(request_id, cors, scope("/same/*")));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let compiled = compiled.unwrap();
+    assert!(onion(&compiled.plan).is_chain());
+    let expression = strata_codegen::lower::stack_expr(
+        &compiled.spec,
+        &compiled.plan,
+        quote!(app),
+        &strata_codegen::lower::Cx::new(false),
+    )
+    .to_string();
+    assert!(!expression.contains("Switch"), "{expression}");
+}
+
+#[test]
+fn the_most_specific_pattern_selects_the_branch() {
+    let (compiled, diagnostics) = from_attribute(quote!(
+        cors,
+        scope("/api/*", timing),
+        scope("/api/admin/*", block(user_agent_prefixes = ["x"])),
+        scope("/api", security_headers),
+    ));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let spec = &compiled.unwrap().spec;
+    for (path, branch) in [
+        ("/", 0),
+        ("/api/x", 1),
+        ("/api/admin/7", 2),
+        ("/api", 3),
+        ("/api/", 3),
+        ("/apix", 0),
+    ] {
+        assert_eq!(strata_codegen::scope::select(spec, path), branch, "{path}");
+    }
+}
+
+#[test]
+fn a_scope_entry_replaces_the_global_one_of_the_same_name() {
+    let (compiled, diagnostics) = from_attribute(quote!(
+        timeout(request = "5s"),
+        custom(name = "audit", layer = Audit),
+        scope(
+            "/reports/*",
+            timeout(request = "60s"),
+            custom(name = "audit", layer = LoudAudit)
+        ),
+    ));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let compiled = compiled.unwrap();
+    let reports = &compiled.plan.scopes[0].layers;
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(reports.iter().all(|p| compiled.spec.layers[p.layer].scope == Some(0)));
+}
+
+#[test]
+fn scope_rules_are_reported_all_at_once_at_file_positions() {
+    let text = fixture("tests/fixtures/scoped_bad.toml");
+    let (compiled, diagnostics) = compile_toml(&text, None);
+    assert!(compiled.is_none());
+    let source = strata_codegen::render::Source {
+        name: "scoped_bad.toml",
+        text: &text,
+    };
+    let found: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.position(&d.loc);
+            format!("{} {}:{} {}", d.code, at.line, at.column, d.message)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "S1201 10:17 `request_id` applies to the whole app; it cannot go in scope \"/api/*\"",
+            "S0703 12:8 scope pattern \"admin/*\" does not start with `/`",
+            // In /api/*, the scope's cors is written after the whole app's jwt.
+            "S0702 7:17 `cors` must be outside `jwt`, but it is written inside it",
+        ],
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn explain_draws_the_tree() {
+    let compiled = design_example();
+    insta::assert_snapshot!("explain_scoped_text", strata_codegen::explain::text(&compiled, "app"));
+    insta::assert_snapshot!("explain_scoped_mermaid", strata_codegen::explain::mermaid(&compiled));
+    insta::assert_snapshot!("explain_scoped_dot", strata_codegen::explain::dot(&compiled));
+}
+
+#[test]
+fn a_scope_over_the_metrics_path_is_s1101() {
+    let (compiled, diagnostics) = from_attribute(quote!(metrics, scope("/*", jwt(secret_env = "JWT_SECRET"))));
+    assert!(compiled.is_none());
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["S1101"], "{diagnostics:?}");
+    let (compiled, diagnostics) = from_attribute(quote!(metrics, scope("/api/*", jwt(secret_env = "JWT_SECRET"))));
+    assert!(compiled.is_some() && diagnostics.is_empty(), "{diagnostics:?}");
+}
