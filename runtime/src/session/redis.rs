@@ -19,7 +19,7 @@ use super::handle::State;
 use super::layer::signer;
 use super::{Session, SessionPolicy};
 use crate::env::MissingEnv;
-use crate::redis_backend::{BackendError, BackendFuture, RedisBackend, bounded};
+use crate::redis_backend::{BackendError, BackendFuture, RedisBackend};
 use crate::response::{APPLICATION_JSON, fixed};
 
 /// Layer applying [`RedisSession`]; see the [module docs](super).
@@ -152,7 +152,7 @@ where
 fn load(backend: Arc<RedisBackend>, id: String) -> BackendFuture<Option<Map<String, Value>>> {
     Box::pin(async move {
         let mut connection = backend.connection()?;
-        let stored: Option<String> = bounded(
+        let stored: Option<String> = backend.bounded(
             redis::cmd("GET")
                 .arg(redis_key(&id))
                 .query_async::<Option<String>>(&mut connection),
@@ -200,7 +200,7 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
         let mut connection = backend.connection()?;
         if state.data.is_empty() {
             if let Some(id) = &stored_id {
-                bounded(redis::cmd("DEL").arg(redis_key(id)).query_async::<()>(&mut connection)).await?;
+                backend.bounded(redis::cmd("DEL").arg(redis_key(id)).query_async::<()>(&mut connection)).await?;
             }
             return Ok(if had_cookie {
                 CookieAction::Clear
@@ -212,7 +212,7 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
             Some(id) if !state.changed => {
                 // Rolling expiry, as the cookie store: more than half of
                 // `max_age` has passed since the cookie was issued.
-                bounded(
+                backend.bounded(
                     redis::cmd("EXPIRE")
                         .arg(redis_key(&id))
                         .arg(max_age)
@@ -228,7 +228,7 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
                     Some(id) if !state.renew => id.clone(),
                     _ => new_id(),
                 };
-                bounded(
+                backend.bounded(
                     redis::cmd("SET")
                         .arg(redis_key(&id))
                         .arg(json)
@@ -238,7 +238,7 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
                 )
                 .await?;
                 if let Some(old) = stored_id.filter(|old| *old != id) {
-                    bounded(
+                    backend.bounded(
                         redis::cmd("DEL")
                             .arg(redis_key(&old))
                             .query_async::<()>(&mut connection),
