@@ -62,10 +62,7 @@ fn files_app(root: std::path::PathBuf) -> Router {
 
 /// A scope of high rank (`security_headers`, 50) parts the branches above
 /// `rate_limit`: the one global limiter then sits in both arms.
-#[strata::stack(
-    rate_limit(requests = 3, per = "1m"),
-    scope("/admin/*", security_headers),
-)]
+#[strata::stack(rate_limit(requests = 3, per = "1m"), scope("/admin/*", security_headers))]
 fn limited_app() -> Router {
     Router::new()
         .route("/", get(|| async { "home" }))
@@ -363,5 +360,8 @@ async fn a_global_limit_below_the_switch_is_one_bucket_across_branches() {
     // Alternating paths does not buy a second bucket.
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
     let admin = send(address, empty(request("GET", "/admin/x"))).await;
-    assert!(admin.header("x-content-type-options").is_some(), "the admin branch answered");
+    assert!(
+        admin.header("x-content-type-options").is_some(),
+        "the admin branch answered"
+    );
 }

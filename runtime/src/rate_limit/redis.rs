@@ -95,13 +95,14 @@ fn check(layer: &RedisRateLimitLayer, key: &Key) -> BackendFuture<Decision> {
     let backend = layer.backend.clone();
     Box::pin(async move {
         let mut connection = backend.connection()?;
-        let (allowed, remaining, retry_after): (i64, i64, i64) = backend.bounded(
-            GCRA.key(redis_key)
-                .arg(emission)
-                .arg(window)
-                .invoke_async(&mut connection),
-        )
-        .await?;
+        let (allowed, remaining, retry_after): (i64, i64, i64) = backend
+            .bounded(
+                GCRA.key(redis_key)
+                    .arg(emission)
+                    .arg(window)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
         Ok(Decision {
             allowed: allowed == 1,
             remaining: u32::try_from(remaining.max(0)).unwrap_or(u32::MAX),
