@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The apps of benches/compile_budget.sh (BENCHMARKS.md, section 8).
 
-    python3 benches/compile_budget/gen.py ROOT WORK
+    python3 benches/compile_budget/gen.py ROOT WORK [STACKS [VARIANTS]]
 
 writes one crate per app under WORK and WORK/apps.tsv (name, stack,
 variant, entries), one app a line, in the order the script measures them:
@@ -526,6 +526,7 @@ def write_app(work, root, name, source):
 def main():
     root, work = sys.argv[1], sys.argv[2]
     only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 and sys.argv[3] else None
+    variants = set(sys.argv[4].split(",")) if len(sys.argv) > 4 and sys.argv[4] else None
     # Builds every dependency once, before any app is measured.
     write_app(work, root, "dependencies", "fn main() {}\n")
     rows = []
@@ -543,6 +544,8 @@ def main():
             ("hand", hand_app(stack, boxed=False)),
             ("boxed", hand_app(stack, boxed=True)),
         ]:
+            if variants and variant not in variants:
+                continue
             name = f"{label}-{variant}"
             write_app(work, root, name, source)
             rows.append((name, label, variant, entries))
@@ -551,6 +554,8 @@ def main():
             ("strata", strata_app([], SCOPED_ROUTES, SCOPED_ATTRIBUTE)),
             ("hand", SCOPED_HAND),
         ]:
+            if variants and variant not in variants:
+                continue
             name = f"scoped-{variant}"
             write_app(work, root, name, source)
             rows.append((name, "scoped", variant, "4 shared + 3 scopes"))
