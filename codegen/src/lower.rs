@@ -46,6 +46,22 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             #router
         })
     };
+    // Each custom layer is placed alone or under an `IntoAxumBody` by what
+    // its service answers around an axum-shaped service; the app is brought
+    // to that shape first, so that this is what the layer really wraps
+    // (runtime `custom::Placement`).
+    let has_custom = distinct_layers(&tree)
+        .into_iter()
+        .any(|layer| matches!(spec.layers[layer].config, crate::middleware::Config::Custom(_)));
+    let inner = if has_custom {
+        quote!({
+            #[allow(unused_imports)]
+            use #private::runtime::custom::{AxumShaped as _, ConvertedApp as _};
+            (&#private::runtime::custom::AppShape::new(#inner)).shaped()
+        })
+    } else {
+        inner
+    };
     let env_checks = cx.env_checks();
     if tree.is_chain() {
         let items: TokenStream = lowered.iter().map(|(_, items, _)| items.clone()).collect();
