@@ -253,7 +253,10 @@ mod tests {
         let _: tower_layer::Identity = layer;
     }
 
+    // The placement is called as generated code calls it: both traits in
+    // scope, a borrow that only the fallback needs.
     #[tokio::test]
+    #[allow(unused_imports, clippy::needless_borrow)]
     async fn failing_custom_services_answer_with_a_status() {
         use std::time::Duration;
 
@@ -295,6 +298,7 @@ mod tests {
     /// A layer whose service answers as axum does goes alone: no
     /// `IntoAxumBody` (its service, future and check per request) around it.
     #[tokio::test]
+    #[allow(unused_imports, clippy::needless_borrow)]
     async fn axum_shaped_custom_layers_are_placed_alone() {
         use http::{HeaderValue, Request, StatusCode};
         use tower::{ServiceBuilder, ServiceExt, service_fn};
@@ -330,6 +334,7 @@ mod tests {
     /// `Router` as it is, a service that fails under an `IntoAxumBody`, so
     /// that its errors are answers (500) like a custom layer's.
     #[tokio::test]
+    #[allow(unused_imports, clippy::needless_borrow)]
     async fn the_app_is_brought_to_axum_shape() {
         use http::{Request, StatusCode};
         use tower::{ServiceExt, service_fn};
