@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The compile-time budget of a deep static stack (issue 11, item 3;
-# BENCHMARKS.md, section 8): strata's `#[strata::stack]` against the same
+# BENCHMARKS.md, section 12): strata's `#[strata::stack]` against the same
 # runtime layers composed by hand with `tower::ServiceBuilder`, and against
 # the same with a `BoxCloneService` between each two layers, at 4 to 30
 # layers, plus a stack with three scopes.

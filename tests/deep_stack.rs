@@ -5,7 +5,7 @@
 //! only in release builds, where the optimiser walks the nested response
 //! futures; a user must never meet it. A debug build of the same crate is
 //! part of `cargo test --workspace` already. `benches/compile_budget.sh`
-//! builds stacks of 4 to 30 layers in release too (BENCHMARKS.md, section 8).
+//! builds stacks of 4 to 30 layers in release too (BENCHMARKS.md, section 12).
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The tables of benches/compile_budget.sh (BENCHMARKS.md, section 8).
+"""The tables of benches/compile_budget.sh (BENCHMARKS.md, section 12).
 
     python3 benches/compile_budget/report.py DIR [REPEAT]
 

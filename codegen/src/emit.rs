@@ -277,13 +277,14 @@ pub fn wrap_function(
 /// name), as a plain span of the user's file; the user's own tokens keep
 /// theirs.
 ///
-/// Why: rustc's incremental cache hashes the spans of a macro expansion by
-/// where the expansion sits in the file, but a plain span by its offset in
-/// the item that holds it. With `quote!`'s call-site spans, any edit above
-/// the stack in the same file (a handler's body changing length) made rustc
-/// type-check the whole generated function again, the largest in most apps
-/// and growing with the stack's depth (BENCHMARKS.md, section 8): a 30-layer
-/// stack's incremental `cargo check` cost 1.5× the hand-written stack's.
+/// Why: rustc's incremental cache sees every span of a macro expansion move
+/// when an edit above it shifts the file's bytes, but not the spans of code
+/// written in the file while the lines stay put. With `quote!`'s call-site
+/// spans, any edit above the stack in the same file (a handler's string
+/// changing length) made rustc type-check the whole generated function
+/// again, the largest in most apps and growing with the stack's depth
+/// (BENCHMARKS.md, section 12): a 30-layer stack's incremental `cargo check`
+/// cost 1.4–1.65× the hand-written stack's.
 /// Names resolve as before (call-site spans resolve as the user's own code
 /// does); rustc reports an error in generated code on the function's name
 /// instead of on the attribute. Generated code must expand no macro either

@@ -71,7 +71,7 @@ fn errors_leave_the_function_unchanged() {
 /// nothing of their own): rustc's incremental cache hashes a
 /// macro expansion's spans (and those of a macro expanded inside it) by
 /// where they sit in the file, so an edit above the stack would otherwise
-/// have rustc type-check the whole stack again (BENCHMARKS.md, section 8).
+/// have rustc type-check the whole stack again (BENCHMARKS.md, section 12).
 #[test]
 fn generated_tokens_sit_on_the_functions_name_and_call_no_macro() {
     // Parsed from text, the user's tokens have lines and columns of their
