@@ -277,13 +277,53 @@
 //!
 //! # Cargo features
 //!
-//! - `redis`: the Redis backends, `rate_limit(backend = "redis")` and
-//!   `session(store = "redis")`; using them without the feature is a
-//!   compile error naming it.
-//! - `otel`: `trace_context`'s exporter: `access_log`'s `request` span is
-//!   exported through `tracing-opentelemetry` as a server span whose parent
-//!   is the incoming `traceparent`.
+//! Every middleware with dependencies of its own sits behind a cargo
+//! feature, so an app compiles only what its stack uses. The defaults turn
+//! on all of them but `redis` and `otel`; to trim a build, turn the defaults
+//! off and list what the stack needs:
+//!
+//! ```toml
+//! [dependencies]
+//! # cors, compression and request_id: no JWT, HMAC, RSA, Redis or regex
+//! # crate is built.
+//! strata = { version = "0.1", default-features = false, features = ["compression"] }
+//! ```
+//!
+//! | feature | default | what needs it | what it builds |
+//! | --- | --- | --- | --- |
+//! | `jwt` | on | `jwt`, `rate_limit(key = "jwt:CLAIM")` | `jsonwebtoken` with its RustCrypto backends (RSA, ECDSA, EdDSA, HMAC) |
+//! | `session` | on | `session` | `hmac`, `sha2`, `base64`, `serde_json` |
+//! | `api_key` | on | `api_key`, `rate_limit(key = "api_key")` | `sha2`, `subtle` |
+//! | `compression` | on | `compression` (gzip, deflate) | `libdeflater` (libdeflate, C, for bodies in memory), `async-compression` with `flate2` (streamed bodies) |
+//! | `compression_br` | on | `compression(algorithms = ["br"])` | `brotli` (through `async-compression`) |
+//! | `decompression` | on | `decompression` | `async-compression`: gzip, deflate, brotli, zstd |
+//! | `cors_regex` | on | `cors(allow_origin_regex = ...)` | `regex-automata`, at run time and in the macro's checks |
+//! | `metrics` | on | `metrics` | strata's Prometheus registry (no dependency) |
+//! | `redis` | off | `rate_limit(backend = "redis")`, `session(store = "redis")` | `redis` |
+//! | `otel` | off | — (`trace_context` exports its span) | `opentelemetry`, `tracing-opentelemetry`: `access_log`'s `request` span is exported as a server span whose parent is the incoming `traceparent` |
+//!
+//! Every other middleware (`proxy`, `request_id`, `trace_context`,
+//! `access_log`, `trusted_host`, `https_redirect`, `security_headers`,
+//! `cors` with listed origins, `catch_panic`, `timeout`,
+//! `concurrency_limit`, `block`, `rate_limit` in memory, `body_limit`,
+//! `custom`, `timing`, `redirect_slashes`) is always there. A stack that
+//! uses a middleware or option whose feature is off does not compile, and
+//! the error names the feature, on the name that needs it:
+//!
+//! ```text
+//! error: strata: `jwt` needs strata's cargo feature `jwt`, which is off
+//!        help: add it to strata's features in Cargo.toml: strata = { version = "...", features = ["jwt"] }
+//!   --> src/main.rs:14:5
+//!    |
+//! 14 |     jwt(secret_env = "JWT_SECRET"),
+//!    |     ^^^
+//! ```
+//!
+//! The module that `strata gen` and build.rs generate asks for the same
+//! features, at the line that needs each.
 pub mod reference;
+
+mod features;
 
 /// The middlewares' tower types (`strata-runtime`), as the stack uses
 /// them: one module per middleware, each with a `…Layer`, its service, its
@@ -294,8 +334,10 @@ pub mod reference;
 pub use strata_runtime as runtime;
 
 pub use strata_macros::stack;
+#[cfg(feature = "jwt")]
 pub use strata_runtime::Claims;
 pub use strata_runtime::RequestId;
+#[cfg(feature = "session")]
 pub use strata_runtime::Session;
 pub use strata_runtime::Stack;
 pub use strata_runtime::TraceContext;

@@ -60,6 +60,15 @@ fn files_app(root: std::path::PathBuf) -> Router {
     Router::new().nest_service("/files", tower_http::services::ServeDir::new(root))
 }
 
+/// A scope of high rank (`security_headers`, 50) parts the branches above
+/// `rate_limit`: the one global limiter then sits in both arms.
+#[strata::stack(rate_limit(requests = 3, per = "1m"), scope("/admin/*", security_headers))]
+fn limited_app() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/admin/x", get(|| async { "admin" }))
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
@@ -339,4 +348,20 @@ async fn a_path_that_decodes_into_another_scope_is_refused() {
     // A decoded path that stays in its branch is served as ServeDir reads it.
     let spaced = send(address, empty(request("GET", "/files/%70ublic.txt"))).await;
     assert_eq!((spaced.status, spaced.text()), (StatusCode::OK, "public"));
+}
+
+#[tokio::test]
+async fn a_global_limit_below_the_switch_is_one_bucket_across_branches() {
+    let address = serve(limited_app()).await;
+    let mut statuses = Vec::new();
+    for path in ["/", "/admin/x", "/", "/admin/x", "/"] {
+        statuses.push(send(address, empty(request("GET", path))).await.status.as_u16());
+    }
+    // Alternating paths does not buy a second bucket.
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let admin = send(address, empty(request("GET", "/admin/x"))).await;
+    assert!(
+        admin.header("x-content-type-options").is_some(),
+        "the admin branch answered"
+    );
 }

@@ -257,14 +257,78 @@ pub fn wrap_function(
     let vis = &function.vis;
     let mut outer_signature = signature.clone();
     outer_signature.output = syn::parse_quote!(-> #output_type);
-    Ok(quote! {
+    // The lints the user's body is spared (in `inner`) are spared in the
+    // code around it too: it is strata's, and reads as the user's own to
+    // rustc once `relocate` has moved it onto their function.
+    let wrapped = quote! {
         #(#attrs)*
+        #[allow(unused_qualifications)]
         #vis #outer_signature {
             #[allow(clippy::all, clippy::pedantic, unused_qualifications)]
             #inner
-            #build
+            #[allow(clippy::all, clippy::pedantic, unused_qualifications)]
+            return #build;
         }
-    })
+    };
+    Ok(relocate(wrapped, signature.ident.span()))
+}
+
+/// Moves every token strata generated onto `name` (the annotated function's
+/// name), as a plain span of the user's file; the user's own tokens keep
+/// theirs.
+///
+/// Why: rustc's incremental cache sees every span of a macro expansion move
+/// when an edit above it shifts the file's bytes, but not the spans of code
+/// written in the file while the lines stay put. With `quote!`'s call-site
+/// spans, any edit above the stack in the same file (a handler's string
+/// changing length) made rustc type-check the whole generated function
+/// again, the largest in most apps and growing with the stack's depth
+/// (BENCHMARKS.md, section 12): a 30-layer stack's incremental `cargo check`
+/// cost 1.4–1.65× the hand-written stack's.
+/// Names resolve as before (call-site spans resolve as the user's own code
+/// does); rustc reports an error in generated code on the function's name
+/// instead of on the attribute. Generated code must expand no macro either
+/// (its expansion would be hashed by position again): hence
+/// `runtime::env::or_panic` rather than `panic!`.
+///
+/// Generated tokens are told apart by their span: `Span::call_site()`, the
+/// whole attribute, which no token the user wrote covers.
+fn relocate(tokens: TokenStream, name: Span) -> TokenStream {
+    let call_site = Span::call_site();
+    let (c, d) = (call_site.start(), call_site.end());
+    let generated = |span: Span| {
+        let (a, b) = (span.start(), span.end());
+        (a.line, a.column, b.line, b.column) == (c.line, c.column, d.line, d.column)
+    };
+    fn walk(tokens: TokenStream, name: Span, generated: &dyn Fn(Span) -> bool) -> (TokenStream, bool) {
+        let mut moved_any = false;
+        let tokens = tokens
+            .into_iter()
+            .map(|tree| match tree {
+                proc_macro2::TokenTree::Group(group) => {
+                    let here = generated(group.span());
+                    let (inside, moved_inside) = walk(group.stream(), name, generated);
+                    if !here && !moved_inside {
+                        // The user's own group, untouched (both its delimiters' spans).
+                        return proc_macro2::TokenTree::Group(group);
+                    }
+                    moved_any = true;
+                    let mut moved = proc_macro2::Group::new(group.delimiter(), inside);
+                    moved.set_span(if here { name } else { group.span() });
+                    proc_macro2::TokenTree::Group(moved)
+                }
+                mut token => {
+                    if generated(token.span()) {
+                        token.set_span(name);
+                        moved_any = true;
+                    }
+                    token
+                }
+            })
+            .collect();
+        (tokens, moved_any)
+    }
+    walk(tokens, name, &generated).0
 }
 
 /// Whether `ident` appears anywhere in `tokens` (walked without recursion),

@@ -69,15 +69,40 @@ pub struct Cx {
     /// The generated function returns a `Result`, so a missing environment
     /// variable becomes an `Err` (through `?`) instead of a panic.
     pub fallible: bool,
+    /// How code that needs one of the facade's cargo features is emitted.
+    pub gates: Gates,
     needs: std::cell::RefCell<Vec<TokenStream>>,
+}
+
+/// How lowering emits code that needs one of the facade's cargo features
+/// (see [`crate::features`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gates {
+    /// Every piece of such code is passed through the feature's gate macro:
+    /// with the feature off each becomes the same error (rustc shows it
+    /// once) and nothing that names the missing runtime items is compiled,
+    /// so the error is the only one. What the attribute emits.
+    Wrap,
+    /// One gate statement per piece of code that needs a feature, the code
+    /// itself left as written: readable, what the generated module (`strata
+    /// gen`, build.rs) wants. With the feature off, rustc reports the gate
+    /// first, then the runtime paths it cannot find.
+    Declare,
 }
 
 impl Cx {
     pub fn new(fallible: bool) -> Self {
         Cx {
             fallible,
+            gates: Gates::Wrap,
             needs: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Feature gates as statements beside the code; see [`Gates::Declare`].
+    pub fn declaring_gates(mut self) -> Self {
+        self.gates = Gates::Declare;
+        self
     }
 
     /// An expression of type `String`: the variable's value, read once when
@@ -154,7 +179,7 @@ pub fn startup(cx: &Cx, fallible: proc_macro2::TokenStream) -> proc_macro2::Toke
     if cx.fallible {
         quote::quote!(#fallible.map_err(#private::runtime::env::EnvError::from)?)
     } else {
-        quote::quote!(#fallible.unwrap_or_else(|error| ::core::panic!("{error}")))
+        quote::quote!(#private::runtime::env::or_panic(#fallible))
     }
 }
 

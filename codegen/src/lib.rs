@@ -16,6 +16,7 @@ pub mod checks;
 pub mod diag;
 pub mod emit;
 pub mod explain;
+pub mod features;
 pub mod ir;
 pub mod lower;
 pub mod middleware;

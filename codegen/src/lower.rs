@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 // What a middleware lowers to lives in a leaf module; re-exported here.
-pub use crate::ir::{Cx, Lowered, path_list, router_ident};
+pub use crate::ir::{Cx, Gates, Lowered, path_list, router_ident};
 
 /// An expression that wraps `inner` in the whole stack, outermost layer first.
 pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) -> TokenStream {
@@ -26,7 +26,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             layers,
             router_hooks: hooks,
             reads_route: reads,
-        } = spec.layers[layer].config.lower(cx);
+        } = crate::features::gate_middleware(cx, &spec.layers[layer], spec.layers[layer].config.lower(cx));
         router_hooks.extend(hooks);
         reads_route |= reads;
         lowered.push((layer, items, layers));
@@ -45,6 +45,22 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             #(let #router = #router_hooks;)*
             #router
         })
+    };
+    // Each custom layer is placed alone or under an `IntoAxumBody` by what
+    // its service answers around an axum-shaped service; the app is brought
+    // to that shape first, so that this is what the layer really wraps
+    // (runtime `custom::Placement`).
+    let has_custom = distinct_layers(&tree)
+        .into_iter()
+        .any(|layer| matches!(spec.layers[layer].config, crate::middleware::Config::Custom(_)));
+    let inner = if has_custom {
+        quote!({
+            #[allow(unused_imports)]
+            use #private::runtime::custom::{AxumShaped as _, ConvertedApp as _};
+            (&#private::runtime::custom::AppShape::new(#inner)).shaped()
+        })
+    } else {
+        inner
     };
     let env_checks = cx.env_checks();
     if tree.is_chain() {
@@ -67,6 +83,12 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let mut bindings = TokenStream::new();
     let mut names: Vec<(usize, Vec<proc_macro2::Ident>)> = Vec::new();
     for (layer, items, expressions) in lowered {
+        if expressions.is_empty() {
+            // A router hook (`redirect_slashes`, whole-app, so one of a kind):
+            // its items stay where the hook, built with the app, sees them.
+            bindings.extend(items);
+            continue;
+        }
         let idents: Vec<proc_macro2::Ident> = (0..expressions.len())
             .map(|part| format_ident!("__strata_layer_{}_{}", layer, part))
             .collect();
@@ -76,7 +98,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let app = format_ident!("__strata_app");
     let scopes = scope_table(spec);
     let branches = 1 + spec.scopes.len();
-    let service = node(spec, &tree, &names, &app, branches);
+    let service = node(&tree, &names, &app, branches, false);
     quote! {{
         #scopes
         #env_checks
@@ -103,11 +125,11 @@ fn distinct_layers(tree: &Onion) -> Vec<usize> {
 
 /// One node of the tree: its layers around the app or around a switch.
 fn node(
-    spec: &StackSpec,
     onion: &Onion,
     names: &[(usize, Vec<proc_macro2::Ident>)],
     app: &proc_macro2::Ident,
     branches: usize,
+    nested: bool,
 ) -> TokenStream {
     let private = private();
     let layers = onion.layers.iter().flat_map(|placed| {
@@ -130,7 +152,7 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
-        let arm_service = |arm: &crate::scope::Arm| node(spec, &arm.onion, names, app, branches);
+        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches, true);
         let mut arms = onion.arms.iter().rev();
         let mut list = match arms.next() {
             Some(last) => {
@@ -143,7 +165,9 @@ fn node(
             let service = arm_service(arm);
             list = quote!(#private::runtime::scope::Arm::new(#service, #list));
         }
-        quote!(#private::runtime::scope::Switch::new(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
+        // The outermost switch refuses ambiguous paths; those inside it only choose.
+        let constructor = if nested { quote!(nested) } else { quote!(new) };
+        quote!(#private::runtime::scope::Switch::#constructor(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
     };
     quote! {
         #private::ServiceBuilder::new()

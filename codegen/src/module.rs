@@ -38,7 +38,7 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
 
 fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
     let spec = located_custom_layers(compiled, origin);
-    let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true));
+    let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true).declaring_gates());
     let service_type = crate::emit::service_type();
     let layers: Vec<minijinja::Value> = compiled
         .plan

@@ -264,7 +264,10 @@ pub fn onion(plan: &Plan) -> Onion {
     build(&branches)
 }
 
-fn build(branches: &[(usize, &[Placed])]) -> Onion {
+/// A branch number and the layers it still has to place.
+type Member<'a> = (usize, &'a [Placed]);
+
+fn build(branches: &[Member<'_>]) -> Onion {
     let shortest = branches.iter().map(|(_, layers)| layers.len()).min().unwrap_or(0);
     let mut shared = 0;
     while shared < shortest {
@@ -285,7 +288,8 @@ fn build(branches: &[(usize, &[Placed])]) -> Onion {
         };
     }
     // Group by the next layer (or the app itself), in the order first seen.
-    let mut groups: Vec<(Option<usize>, Vec<(usize, &[Placed])>)> = Vec::new();
+    // Keyed by the next layer (`None`: the app).
+    let mut groups: Vec<(Option<usize>, Vec<Member<'_>>)> = Vec::new();
     for &(branch, rest) in branches {
         let next = rest.get(shared).map(|placed| placed.layer);
         let tail = &rest[shared..];

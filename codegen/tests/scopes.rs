@@ -4,11 +4,9 @@
 //! and the scope rules point at the offending token or file position.
 
 use quote::quote;
-use strata_codegen::module::{Origin, render};
+
 use strata_codegen::scope::onion;
 use strata_codegen::{Compiled, compile, compile_toml};
-
-const SCOPED: &str = "tests/fixtures/scoped.toml";
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -58,16 +56,6 @@ fn each_branch_is_the_whole_app_plus_its_scope_in_canonical_order() {
             "/admin/*: request_id, access_log, cors, api_key",
         ]
     );
-}
-
-#[test]
-fn the_attribute_and_the_toml_file_read_the_same_plan() {
-    let (toml, diagnostics) = compile_toml(&fixture(SCOPED), None);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let toml = toml.unwrap();
-    let attribute = design_example();
-    assert_eq!(branches(&toml), branches(&attribute));
-    assert_eq!(onion(&toml.plan), onion(&attribute.plan));
 }
 
 #[test]
@@ -145,70 +133,6 @@ fn a_scope_entry_replaces_the_global_one_of_the_same_name() {
     let reports = &compiled.plan.scopes[0].layers;
     assert_eq!(reports.len(), 2, "{reports:?}");
     assert!(reports.iter().all(|p| compiled.spec.layers[p.layer].scope == Some(0)));
-}
-
-#[test]
-fn gen_build_rs_and_the_macro_emit_the_same_switch() {
-    let text = fixture(SCOPED);
-    let (compiled, _) = compile_toml(&text, None);
-    let compiled = compiled.unwrap();
-    let generated = render(
-        &compiled,
-        Origin {
-            source: "scoped.toml",
-            text: &text,
-            profile: None,
-        },
-    )
-    .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let written = strata_codegen::Builder::new()
-        .file(format!("{}/{SCOPED}", env!("CARGO_MANIFEST_DIR")))
-        .out_dir(out.path())
-        .compile()
-        .unwrap();
-    let built = std::fs::read_to_string(written).unwrap();
-    let expanded = strata_codegen::emit::attribute(
-        quote!(file = "tests/fixtures/scoped.toml"),
-        // Fallible, like the generated module: a missing secret is an `Err`.
-        quote!(
-            fn app() -> Result<Router, strata::EnvError> {
-                Ok(Router::new())
-            }
-        ),
-    );
-    let expanded = prettyplease::unparse(&syn::parse2(expanded).unwrap());
-    let stack = |code: &str, inner: &str| {
-        let start = code.find("static __STRATA_SCOPES").expect("a scope table");
-        // To the parenthesis that closes `Stack::new(`.
-        let open = code.rfind("Stack::new(").expect("the stack") + "Stack::new".len();
-        let mut depth = 0;
-        let end = open
-            + code[open..]
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .expect("balanced")
-                .0;
-        code[start..end]
-            .replace(inner, "APP")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let from_gen = stack(&generated, "let __strata_router = app;");
-    assert!(from_gen.contains("runtime::scope::Switch::new"), "{from_gen}");
-    assert_eq!(stack(&built, "let __strata_router = app;"), from_gen);
-    assert_eq!(
-        stack(&expanded, "let __strata_router = __strata_inner_app()?;"),
-        from_gen
-    );
 }
 
 #[test]

@@ -48,6 +48,19 @@ impl fmt::Display for MissingEnv {
 
 impl std::error::Error for MissingEnv {}
 
+/// The value of a start-up step, or a panic whose message is the error's
+/// (what a stack built by a function that does not return a `Result` does
+/// when a variable is missing). A function, not `panic!` in generated code:
+/// a macro expanded inside the stack would make rustc's incremental cache
+/// of the whole function depend on where it sits in the file.
+#[track_caller]
+pub fn or_panic<T, E: fmt::Display>(result: Result<T, E>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("{error}"),
+    }
+}
+
 /// The variable's value; empty counts as missing, since an empty secret is
 /// never what anyone meant.
 pub fn require(variable: &'static str, purpose: &'static str) -> Result<String, MissingEnv> {

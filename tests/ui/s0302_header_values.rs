@@ -17,7 +17,7 @@ fn cookie() -> Router {
     Router::new()
 }
 
-#[strata::stack(request_id(header = "x request id"), api_key(keys_env = "API_KEYS", header = "x-api-kéy"))]
+#[strata::stack(request_id(header = "x request id"), api_key(keys_env = "API_KEYS", header = "x-api-kéy"), timing(header = "x bad"))]
 fn header_names() -> Router {
     Router::new()
 }

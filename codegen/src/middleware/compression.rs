@@ -54,7 +54,7 @@ impl Compression {
         }
     }
 
-    pub fn lower(&self, _cx: &Cx) -> Lowered {
+    pub fn lower(&self, cx: &Cx) -> Lowered {
         let private = private();
         let minimum_size = self.minimum_size;
         let level = u32::try_from(self.level.as_ref().map_or(Self::DEFAULT_LEVEL, |l| l.value)).unwrap_or(6);
@@ -70,7 +70,18 @@ impl Compression {
             excluded.dedup();
             layer = quote!(#layer.exclude_content_types(&[#(#excluded),*]));
         }
-        Lowered::layer(layer)
+        // brotli is the facade's feature `compression_br`.
+        let brotli = self.algorithms.iter().flat_map(|list| &list.value).find(|a| a.value == "br");
+        match brotli {
+            Some(br) => crate::features::gate(
+                cx,
+                "compression_br",
+                "`compression(algorithms = [\"br\"])`",
+                &br.loc,
+                Lowered::layer(layer),
+            ),
+            None => Lowered::layer(layer),
+        }
     }
 }
 

@@ -9,8 +9,10 @@ use crate::rules::{self, Rule};
 use crate::tree::Spanned;
 use quote::quote;
 
+#[cfg(feature = "cors_regex")]
 pub mod origin_regex;
 
+#[cfg(feature = "cors_regex")]
 use origin_regex::{OriginRegex, Unmeant};
 
 pub const WILDCARD_ORIGIN_WITH_CREDENTIALS: &str = "S0101";
@@ -262,6 +264,7 @@ fn suggest_origin(written: &str) -> String {
 /// The regex is compiled exactly as the runtime compiles it (the pattern
 /// parsed alone, so `a)|(.*` cannot escape an anchoring wrapper), so what
 /// compiles here compiles there and nothing fails at start-up.
+#[cfg(feature = "cors_regex")]
 fn check_regex(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for cors in spec.each::<Cors>() {
         let Some(pattern) = &cors.allow_origin_regex else {
@@ -301,6 +304,7 @@ fn check_regex(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 /// its host replaced by `x` or `-` so that the host leaves its registrable
 /// domain, then `evil` before that domain, then `.evil.invalid` after the
 /// host. The first probe the full-match regex admits is the error.
+#[cfg(feature = "cors_regex")]
 fn check_regex_admits(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for cors in spec.each::<Cors>() {
         let (Some(credentials), Some(pattern)) = (cors.credentials(), &cors.allow_origin_regex) else {
@@ -353,7 +357,17 @@ fn check_regex_admits(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Without `cors_regex` (an app that turned the facade's feature off) there
+/// is no regex engine to check with; the stack's feature gate refuses any
+/// `allow_origin_regex` instead (see [`Cors::lower`]).
+#[cfg(not(feature = "cors_regex"))]
+fn check_regex(_spec: &StackSpec, _diagnostics: &mut Diagnostics) {}
+
+#[cfg(not(feature = "cors_regex"))]
+fn check_regex_admits(_spec: &StackSpec, _diagnostics: &mut Diagnostics) {}
+
 /// `text` as a regex that matches it literally.
+#[cfg(feature = "cors_regex")]
 fn escape_literal(text: &str) -> String {
     regex_syntax::escape(text)
 }
@@ -403,7 +417,7 @@ fn check_tokens(spec: &StackSpec, diagnostics: &mut Diagnostics) {
 }
 
 impl Cors {
-    pub fn lower(&self, _cx: &Cx) -> Lowered {
+    pub fn lower(&self, cx: &Cx) -> Lowered {
         let private = private();
         let origins_written: Vec<&str> = values(&self.allow_origins).map(|o| o.value.as_str()).collect();
         let allow_all_origins = origins_written.contains(&"*");
@@ -455,7 +469,7 @@ impl Cors {
             None => quote!(None),
         };
 
-        Lowered::layer(quote!(#private::runtime::cors::CorsLayer::new(&__STRATA_CORS))).with_items(quote! {
+        let lowered = Lowered::layer(quote!(#private::runtime::cors::CorsLayer::new(&__STRATA_CORS))).with_items(quote! {
             static __STRATA_CORS: #private::runtime::cors::CorsPolicy = #private::runtime::cors::CorsPolicy {
                 allow_all_origins: #allow_all_origins,
                 origins: &[#(#origins),*],
@@ -470,7 +484,18 @@ impl Cors {
                 preflight_allow_headers: #preflight_allow_headers,
                 max_age: #private::http::HeaderValue::from_static(#max_age),
             };
-        })
+        });
+        // The regex engine is the facade's feature `cors_regex`.
+        match &self.allow_origin_regex {
+            Some(regex) => crate::features::gate(
+                cx,
+                "cors_regex",
+                "`cors(allow_origin_regex = ...)`",
+                &regex.loc,
+                lowered,
+            ),
+            None => lowered,
+        }
     }
 }
 

@@ -50,12 +50,19 @@ impl Custom {
             return Lowered::default();
         };
         let expr = &layer.value;
-        // Spanned on the user's expression, so a value that is not a Layer
-        // is reported on their tokens, not on the attribute.
-        let user_layer = quote_spanned!(layer.loc.span()=> #private::runtime::custom::custom_layer(#expr));
-        // A custom layer may change the body type; axum's `serve` wants its
-        // own body back, and the layers outside expect one body type.
-        Lowered::layer(quote!(#private::runtime::body::IntoAxumBodyLayer::new())).then(user_layer)
+        // Spanned on the user's expression, the path included (not
+        // `private()`'s call-site tokens), so a value that is not a Layer is
+        // reported on their tokens, "required by this call" too.
+        let user_layer = quote_spanned!(layer.loc.span()=> ::strata::__private::runtime::custom::custom_layer(#expr));
+        // A custom layer may change the body type or fail; axum's `serve`
+        // wants its own body back, and the layers outside expect one body
+        // type and no error: such a layer goes under an `IntoAxumBody`,
+        // chosen by its type (runtime `custom::Placement`).
+        Lowered::layer(quote!({
+            #[allow(unused_imports)]
+            use #private::runtime::custom::{PlaceAlone as _, PlaceConverted as _};
+            (&#private::runtime::custom::Placement::new(#user_layer)).place()
+        }))
     }
 }
 

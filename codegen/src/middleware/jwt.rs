@@ -132,6 +132,7 @@ impl Jwt {
         };
         let audience = option(&self.audience);
         let issuer = option(&self.issuer);
+        let mut key_item = proc_macro2::TokenStream::new();
         let layer = match (&self.public_key_file, &self.secret_env) {
             (Some(file), _) => {
                 let path = &file.value;
@@ -142,7 +143,11 @@ impl Jwt {
                         ::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #path)
                     ))
                 };
-                quote!(#private::runtime::jwt::JwtLayer::with_public_key(&__STRATA_JWT, #bytes, #path))
+                // In an item of its own: a macro expanded in the stack's
+                // function would tie rustc's incremental cache of the whole
+                // function to where it sits in the file (see `emit::relocate`).
+                key_item = quote!(static __STRATA_JWT_PUBLIC_KEY: &[u8] = #bytes;);
+                quote!(#private::runtime::jwt::JwtLayer::with_public_key(&__STRATA_JWT, __STRATA_JWT_PUBLIC_KEY, #path))
             }
             (None, secret) => {
                 let variable = secret.as_ref().map_or("", |v| v.value.as_str());
@@ -154,6 +159,7 @@ impl Jwt {
             }
         };
         Lowered::layer(layer).with_items(quote! {
+            #key_item
             static __STRATA_JWT: #private::runtime::jwt::JwtPolicy = #private::runtime::jwt::JwtPolicy {
                 algorithms: &[#(#algorithms),*],
                 public_paths: #public_paths,

@@ -52,14 +52,30 @@ pub struct Def {
 }
 
 /// The one list of middlewares: `module => Variant(OptionsType)`, in
-/// canonical order. Everything else that enumerates middlewares is generated
-/// from it.
+/// canonical order, with `needs "feature"` when the middleware sits behind a
+/// cargo feature of the facade (see [`crate::features`]). Everything else
+/// that enumerates middlewares is generated from it.
 macro_rules! registry {
-    ($($module:ident => $variant:ident($options:ident)),* $(,)?) => {
+    (@feature $feature:literal) => { Some($feature) };
+    (@feature) => { None };
+    ($($module:ident => $variant:ident($options:ident) $(needs $feature:literal)?),* $(,)?) => {
         $(pub mod $module;)*
 
         /// Every middleware strata knows, in canonical order.
         pub static REGISTRY: &[&Def] = &[$(&$module::DEF),*];
+
+        impl Def {
+            /// The facade's cargo feature this middleware needs, if any: the
+            /// generated code asks the facade for it (see [`crate::features`]).
+            pub fn feature(&self) -> Option<&'static str> {
+                $(
+                    if ::core::ptr::eq(self, &$module::DEF) {
+                        return registry!(@feature $($feature)?);
+                    }
+                )*
+                None
+            }
+        }
 
         /// The typed options of one middleware.
         #[derive(Clone, Debug)]
@@ -100,22 +116,22 @@ registry! {
     request_id => RequestId(RequestId),
     trace_context => TraceContext(TraceContext),
     access_log => AccessLog(AccessLog),
-    metrics => Metrics(Metrics),
+    metrics => Metrics(Metrics) needs "metrics",
     trusted_host => TrustedHost(TrustedHost),
     https_redirect => HttpsRedirect(HttpsRedirect),
     security_headers => SecurityHeaders(SecurityHeaders),
     cors => Cors(Cors),
-    compression => Compression(Compression),
+    compression => Compression(Compression) needs "compression",
     catch_panic => CatchPanic(CatchPanic),
     timeout => Timeout(Timeout),
     concurrency_limit => ConcurrencyLimit(ConcurrencyLimit),
     block => Block(Block),
     rate_limit => RateLimit(RateLimit),
-    decompression => Decompression(Decompression),
+    decompression => Decompression(Decompression) needs "decompression",
     body_limit => BodyLimit(BodyLimit),
-    session => Session(Session),
-    jwt => Jwt(Jwt),
-    api_key => ApiKey(ApiKey),
+    session => Session(Session) needs "session",
+    jwt => Jwt(Jwt) needs "jwt",
+    api_key => ApiKey(ApiKey) needs "api_key",
     custom => Custom(Custom),
     timing => Timing(Timing),
     redirect_slashes => RedirectSlashes(RedirectSlashes),

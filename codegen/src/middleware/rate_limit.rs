@@ -179,7 +179,7 @@ impl RateLimit {
         };
         let max_keys = self.max_keys.as_ref().map_or(DEFAULT_MAX_KEYS, |m| m.value) as usize;
         let limit = requests.to_string();
-        let mut items = quote! {
+        let items = quote! {
             static __STRATA_RATE_LIMIT: #rl::RateLimitPolicy = #rl::RateLimitPolicy {
                 requests: #requests,
                 per: ::core::time::Duration::from_millis(#per_ms),
@@ -193,7 +193,6 @@ impl RateLimit {
         let layer = if self.redis() {
             let variable = self.redis_url_env.as_ref().map_or("", |v| v.value.as_str());
             let url = cx.env_checked(variable, "rate_limit.redis_url_env", quote!(redis_url));
-            items.extend(quote!(#private::runtime::__require_redis_feature!("`rate_limit(backend = \"redis\")`");));
             startup(
                 cx,
                 quote!(#rl::redis::RedisRateLimitLayer::new(&__STRATA_RATE_LIMIT, &#url, #variable)),
@@ -201,7 +200,18 @@ impl RateLimit {
         } else {
             quote!(#rl::RateLimitLayer::new(&__STRATA_RATE_LIMIT))
         };
-        Lowered::layer(layer).with_items(items)
+        let mut lowered = Lowered::layer(layer).with_items(items);
+        if let Some(backend) = self.backend.as_ref().filter(|backend| backend.value == "redis") {
+            let what = "`rate_limit(backend = \"redis\")`";
+            lowered = crate::features::gate(cx, "redis", what, &backend.loc, lowered);
+        }
+        // Keyed on an identity, the limiter reads what that auth layer
+        // verified, which exists only with the auth middleware's feature.
+        if let (Some(key), Some(feature)) = (&self.key, self.key_kind().auth_layer()) {
+            let what = format!("`rate_limit(key = \"{}\")`", key.value);
+            lowered = crate::features::gate(cx, feature, &what, &key.loc, lowered);
+        }
+        lowered
     }
 }
 

@@ -123,7 +123,7 @@ impl Session {
             }
             (None, None) => (quote!(""), String::new()),
         };
-        let mut items = quote! {
+        let items = quote! {
             static __STRATA_SESSION: #private::runtime::session::SessionPolicy =
                 #private::runtime::session::SessionPolicy {
                     cookie: #cookie,
@@ -137,7 +137,6 @@ impl Session {
         let layer = if self.redis() {
             let url_variable = text(&self.redis_url_env, "");
             let url = cx.env_checked(&url_variable, "session.redis_url_env", quote!(redis_url));
-            items.extend(quote!(#private::runtime::__require_redis_feature!("`session(store = \"redis\")`");));
             startup(
                 cx,
                 quote!(#private::runtime::session::redis::RedisSessionLayer::new(
@@ -150,7 +149,11 @@ impl Session {
                 quote!(#private::runtime::session::SessionLayer::new(&__STRATA_SESSION, &#secret, #secret_variable)),
             )
         };
-        Lowered::layer(layer).with_items(items)
+        let lowered = Lowered::layer(layer).with_items(items);
+        match self.store.as_ref().filter(|store| store.value == "redis") {
+            Some(store) => crate::features::gate(cx, "redis", "`session(store = \"redis\")`", &store.loc, lowered),
+            None => lowered,
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub static DEF: Def = Def {
     example: "",
     read,
     rules: &[Rule {
-        code: rules::WRONG_VALUE,
+        code: rules::HEADER_VALUE,
         level: Level::Error,
         summary: "`timing.header` is not a valid header name",
         check: Some(check_header),
@@ -59,7 +59,7 @@ fn read(reader: &mut Reader<'_>, _at: &Loc) -> Config {
 fn check_header(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<Timing>() {
         if let Some(header) = &config.header {
-            rules::header_name(rules::WRONG_VALUE, "timing.header", header, diagnostics);
+            rules::header_name(rules::HEADER_VALUE, "timing.header", header, diagnostics);
         }
     }
 }

@@ -111,7 +111,7 @@ fn append_vary_accept_encoding(headers: &mut HeaderMap) {
 /// streaming, so the response head leaves no later than it would have.
 fn compress(coding: Coding, level: u32, mut body: Body, cx: &mut Context<'_>) -> Body {
     let streaming = |prefix: Bytes, body: Body| Body::new(StreamingBody::new(coding, level, prefix, body));
-    if coding == Coding::Brotli || body.size_hint().lower() > ONE_SHOT_MAX as u64 {
+    if coding.streamed_only() || body.size_hint().lower() > ONE_SHOT_MAX as u64 {
         return streaming(Bytes::new(), body);
     }
     let mut read = ReadSoFar::default();

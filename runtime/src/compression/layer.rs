@@ -16,7 +16,15 @@ pub struct CompressionLayer {
 impl CompressionLayer {
     /// Compress bodies of at least `minimum_size` bytes at `level` (1 fastest
     /// to 9 smallest; values outside are clamped), with the enabled algorithms.
+    ///
+    /// # Panics
+    ///
+    /// If `br` is asked for without strata's cargo feature `compression_br`
+    /// (strata's generated code names the feature at compile time instead).
     pub const fn new(minimum_size: u64, level: u32, gzip: bool, deflate: bool, br: bool) -> Self {
+        if br && !cfg!(feature = "compression_br") {
+            panic!("strata: compression with \"br\" needs strata's cargo feature `compression_br`");
+        }
         let level = if level < 1 {
             1
         } else if level > 9 {

@@ -18,15 +18,26 @@ pub(super) enum Coding {
     Identity,
     Deflate,
     Gzip,
+    #[cfg(feature = "compression_br")]
     Brotli,
 }
 
 impl Coding {
+    /// Compressed by the streaming encoder whatever the body's size:
+    /// libdeflate, the one-shot path, has no brotli.
+    pub(super) const fn streamed_only(self) -> bool {
+        #[cfg(feature = "compression_br")]
+        return matches!(self, Coding::Brotli);
+        #[cfg(not(feature = "compression_br"))]
+        return false;
+    }
+
     pub(super) const fn header_value(self) -> &'static str {
         match self {
             Coding::Identity => "identity",
             Coding::Deflate => "deflate",
             Coding::Gzip => "gzip",
+            #[cfg(feature = "compression_br")]
             Coding::Brotli => "br",
         }
     }
@@ -41,13 +52,22 @@ pub(super) struct Enabled {
 }
 
 impl Enabled {
+    /// Brotli, when strata is built with it (`CompressionLayer::new` refuses
+    /// `br` otherwise, so `br` is never set without it).
+    fn brotli() -> Option<Coding> {
+        #[cfg(feature = "compression_br")]
+        return Some(Coding::Brotli);
+        #[cfg(not(feature = "compression_br"))]
+        return None;
+    }
+
     fn parse(self, name: &str) -> Option<Coding> {
         if (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && self.gzip {
             Some(Coding::Gzip)
         } else if name.eq_ignore_ascii_case("deflate") && self.deflate {
             Some(Coding::Deflate)
         } else if name.eq_ignore_ascii_case("br") && self.br {
-            Some(Coding::Brotli)
+            Self::brotli()
         } else if name.eq_ignore_ascii_case("identity") {
             Some(Coding::Identity)
         } else {
@@ -60,7 +80,7 @@ impl Enabled {
             Some(Coding::Identity),
             self.gzip.then_some(Coding::Gzip),
             self.deflate.then_some(Coding::Deflate),
-            self.br.then_some(Coding::Brotli),
+            self.br.then(Self::brotli).flatten(),
         ]
         .into_iter()
         .flatten()

@@ -9,7 +9,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use async_compression::Level;
-use async_compression::tokio::bufread::{BrotliEncoder, GzipEncoder, ZlibEncoder};
+#[cfg(feature = "compression_br")]
+use async_compression::tokio::bufread::BrotliEncoder;
+use async_compression::tokio::bufread::{GzipEncoder, ZlibEncoder};
 use axum::BoxError;
 use axum::body::Body;
 use bytes::{Buf, Bytes, BytesMut};
@@ -20,6 +22,39 @@ use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 use tokio_util::io::poll_read_buf;
 
 use super::negotiate::Coding;
+
+/// Without the `compression_br` feature there is no brotli encoder, and no
+/// value of this type: `Encoder::Brotli` cannot be built (`Coding::Brotli`
+/// does not exist then), and the code that handles it has nothing to do.
+#[cfg(not(feature = "compression_br"))]
+enum BrotliEncoder<R> {
+    #[expect(dead_code, reason = "uninhabited: never constructed, by design")]
+    Never(std::convert::Infallible, std::marker::PhantomData<fn() -> R>),
+}
+
+#[cfg(not(feature = "compression_br"))]
+impl<R> BrotliEncoder<R> {
+    fn get_mut(&mut self) -> &mut R {
+        match *self {
+            BrotliEncoder::Never(never, _) => match never {},
+        }
+    }
+
+    fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
+        match *self.get_mut() {
+            BrotliEncoder::Never(never, _) => match never {},
+        }
+    }
+}
+
+#[cfg(not(feature = "compression_br"))]
+impl<R> AsyncRead for BrotliEncoder<R> {
+    fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, _: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match *self.get_mut() {
+            BrotliEncoder::Never(never, _) => match never {},
+        }
+    }
+}
 
 /// The most one compressed frame carries.
 const OUTPUT_CHUNK: usize = 4 * 1024;
@@ -58,6 +93,7 @@ impl StreamingBody {
         // `level` is 1..=9 (the layer clamps it): a lossless cast.
         let level = Level::Precise(level as i32);
         let encoder = match coding {
+            #[cfg(feature = "compression_br")]
             Coding::Brotli => Encoder::Brotli {
                 inner: BrotliEncoder::with_quality(reader, level),
             },

@@ -49,6 +49,7 @@
 
 mod future;
 mod layer;
+#[cfg(feature = "cors_regex")]
 mod origin_regex;
 mod preflight;
 mod service;
@@ -60,6 +61,7 @@ use http::HeaderValue;
 
 pub use future::ResponseFuture;
 pub use layer::CorsLayer;
+#[cfg(feature = "cors_regex")]
 pub use origin_regex::{OriginRegex, OriginRegexError};
 pub use service::Cors;
 
@@ -73,7 +75,10 @@ pub struct CorsPolicy {
     pub allow_all_origins: bool,
     /// Allowed origins, sorted ascending (looked up by binary search).
     pub origins: &'static [&'static str],
-    /// `allow_origin_regex`, matched against the whole origin.
+    /// `allow_origin_regex`, matched against the whole origin. Needs the
+    /// cargo feature `cors_regex`: without it, a layer built from a policy
+    /// with a regex panics when it is built (strata's generated code names
+    /// the feature at compile time instead).
     pub origin_regex: Option<&'static str>,
     /// Allowed methods, compared case-sensitively (`*` is written out as
     /// Starlette's list by the generator).
@@ -101,6 +106,7 @@ pub struct CorsPolicy {
 #[derive(Clone, Debug)]
 struct CompiledPolicy {
     policy: &'static CorsPolicy,
+    #[cfg(feature = "cors_regex")]
     origin_regex: Option<OriginRegex>,
 }
 
@@ -108,17 +114,40 @@ impl CompiledPolicy {
     fn new(policy: &'static CorsPolicy) -> Self {
         debug_assert!(policy.origins.is_sorted(), "CorsPolicy::origins must be sorted");
         debug_assert!(policy.headers.is_sorted(), "CorsPolicy::headers must be sorted");
-        let origin_regex = policy.origin_regex.map(|pattern| {
-            // strata compiles the same pattern the same way when it checks
-            // the stack (rule S0104), so this cannot fail for a generated
-            // policy. Failing at start-up beats a policy that would silently
-            // refuse every origin.
-            match OriginRegex::new(pattern) {
-                Ok(regex) => regex,
-                Err(error) => panic!("strata: cors allow_origin_regex {pattern:?}: {error}"),
-            }
-        });
-        Self { policy, origin_regex }
+        // Without `cors_regex` a policy with a regex cannot be enforced:
+        // failing at start-up beats silently refusing the origins it should
+        // allow. strata's generated code never gets here: it names the
+        // feature at compile time.
+        #[cfg(not(feature = "cors_regex"))]
+        if let Some(pattern) = policy.origin_regex {
+            panic!("strata: cors allow_origin_regex {pattern:?} needs strata's cargo feature `cors_regex`");
+        }
+        Self {
+            policy,
+            #[cfg(feature = "cors_regex")]
+            origin_regex: policy.origin_regex.map(|pattern| {
+                // strata compiles the same pattern the same way when it checks
+                // the stack (rule S0104), so this cannot fail for a generated
+                // policy. Failing at start-up beats a policy that would silently
+                // refuse every origin.
+                match OriginRegex::new(pattern) {
+                    Ok(regex) => regex,
+                    Err(error) => panic!("strata: cors allow_origin_regex {pattern:?}: {error}"),
+                }
+            }),
+        }
+    }
+
+    /// Whether `allow_origin_regex` matches all of `origin`.
+    #[cfg(feature = "cors_regex")]
+    fn regex_allows(&self, origin: &str) -> bool {
+        self.origin_regex.as_ref().is_some_and(|regex| regex.is_match(origin))
+    }
+
+    /// Without `cors_regex` a policy has no regex (see [`CompiledPolicy::new`]).
+    #[cfg(not(feature = "cors_regex"))]
+    fn regex_allows(&self, _origin: &str) -> bool {
+        false
     }
 
     /// Starlette's `is_allowed_origin`.
@@ -130,8 +159,7 @@ impl CompiledPolicy {
             return false;
         };
         // The exact list first: a binary search is cheaper than a regex run.
-        self.policy.origins.binary_search(&origin).is_ok()
-            || self.origin_regex.as_ref().is_some_and(|regex| regex.is_match(origin))
+        self.policy.origins.binary_search(&origin).is_ok() || self.regex_allows(origin)
     }
 
     /// Whether `method` (from `Access-Control-Request-Method`) is allowed:

@@ -2,13 +2,9 @@
 
 use std::net::IpAddr;
 
-use http::Request;
-use sha2::{Digest, Sha256};
-
 use super::{KeySource, RateLimitPolicy};
-use crate::Claims;
-use crate::api_key::ApiKeyIdentity;
 use crate::proxy::client_ip;
+use http::Request;
 
 /// The 16-byte bucket key of one client.
 pub(crate) type Key = [u8; 16];
@@ -29,7 +25,9 @@ fn ip_key(ip: IpAddr) -> Key {
 /// A key derived from a verified identity: never the identity itself, so
 /// that an API key never sits in memory or Redis in clear. The purpose string
 /// keeps identities of different kinds apart.
+#[cfg(any(feature = "api_key", feature = "jwt"))]
 fn identity_key(purpose: &[u8], identity: &[u8]) -> Key {
+    use sha2::{Digest, Sha256};
     let digest = Sha256::new()
         .chain_update(b"strata rate_limit identity\0")
         .chain_update(purpose)
@@ -43,18 +41,21 @@ fn identity_key(purpose: &[u8], identity: &[u8]) -> Key {
 
 /// The verified identity of the request, when the key names one and the
 /// auth layer outside has verified it.
+#[cfg_attr(not(any(feature = "api_key", feature = "jwt")), allow(unused_variables))]
 fn identity<B>(request: &Request<B>, source: &KeySource) -> Option<Key> {
     match source {
         KeySource::ClientIp => None,
+        #[cfg(feature = "api_key")]
         KeySource::ApiKey => {
             // Set by the `api_key` layer outside once it has verified the
             // key; on its public paths there is none: keyed by address.
-            let identity = request.extensions().get::<ApiKeyIdentity>()?;
+            let identity = request.extensions().get::<crate::api_key::ApiKeyIdentity>()?;
             Some(identity_key(b"api_key", &identity.0))
         }
+        #[cfg(feature = "jwt")]
         KeySource::JwtClaim(claim) => {
             // Claims are in the extensions only once `jwt` has verified the token.
-            let value = request.extensions().get::<Claims>()?.as_value().get(*claim)?;
+            let value = request.extensions().get::<crate::Claims>()?.as_value().get(*claim)?;
             match value {
                 serde_json::Value::Null => None,
                 serde_json::Value::String(text) => Some(identity_key(claim.as_bytes(), text.as_bytes())),
@@ -92,6 +93,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "api_key", feature = "jwt"))]
     fn identities_of_different_kinds_never_share_a_bucket() {
         assert_ne!(identity_key(b"api_key", b"ann"), identity_key(b"sub", b"ann"));
         assert_ne!(identity_key(b"sub", b"ann"), identity_key(b"sub", b"bob"));

@@ -25,8 +25,13 @@
 //!   `MockConnectInfo` in tests). Without either the request fails loudly —
 //!   `500`, `{"detail":"Internal server error"}`, and an error log saying
 //!   why — never one bucket shared by everyone. `X-Forwarded-For` is never
-//!   read here: only `proxy` decides whom to believe. IPv6 clients are
-//!   keyed by their /64 network, which one subscriber usually owns whole.
+//!   read here: only `proxy` decides whom to believe. An IPv4 client is
+//!   its address (an IPv4-mapped IPv6 address counts as the IPv4 one); an
+//!   IPv6 client is its /64 network. A /64 is the smallest network an ISP
+//!   hands a subscriber (SLAAC needs one) and hosts pick new addresses in
+//!   it all the time (privacy extensions): keyed by address, one client
+//!   would have 2^64 buckets. The price: clients sharing a /64 share a
+//!   limit, as clients behind one IPv4 NAT do.
 //! - `api_key`: the API key the `api_key` layer outside has verified
 //!   (hashed: a key never reaches memory or Redis in clear, nor a log).
 //! - `jwt:<claim>`: that claim of the token the `jwt` layer outside has
@@ -39,16 +44,26 @@
 
 //! Backends:
 //!
-//! - `memory` (default): per process, in 64 locked shards of a `HashMap`
-//!   (SipHash, so a flood of chosen keys cannot degrade it) of 16-byte keys
-//!   to one timestamp: 52 MiB of resident memory for 1,000,000 clients
-//!   (measured by `tests/rate_limit_memory.rs`). Memory is bounded by
-//!   `max_keys` (1,000,000 by default; each shard holds a 64th of it, so a
-//!   little less in practice): a full shard first drops every
-//!   client whose allowance has fully recovered; a new client that still
-//!   does not fit is let through uncounted and a warning is logged (at most
-//!   every 10 s), so a flood of fresh addresses cannot exhaust memory nor
-//!   lock out clients who are already tracked and limited.
+//! - `memory` (default): per process, in 64 locked shards (SipHash, so a
+//!   flood of chosen keys cannot degrade them) of 16-byte keys to one
+//!   timestamp. Memory is bounded by `max_keys` (1,000,000 by default:
+//!   55 MiB of resident memory when full, measured by
+//!   `runtime/tests/rate_limit_memory.rs`). Each shard keeps two
+//!   generations of clients: those seen since its last turnover and those
+//!   seen in the one before; a client of the older generation that comes
+//!   back moves to the newer. When the newer one holds half the shard's
+//!   share of `max_keys`, the older is forgotten whole and the newer takes
+//!   its place. So a client is forgotten only after every client seen
+//!   more recently than it, and only once its shard has seen at least half
+//!   its share of other clients since its last request (about `max_keys / 2`
+//!   requests from new clients across the process); an active
+//!   client, a hammering one included, stays tracked and limited through
+//!   any flood; and a new client costs the same whatever the flood (no scan:
+//!   the older generation is cleared in place once per generation). A
+//!   forgotten client starts afresh if it comes back, which loses nothing
+//!   once its allowance has recovered; when the limiter forgets clients
+//!   that had not recovered, it logs a warning (at most every 10 s): raise
+//!   `max_keys` unless it is a flood.
 //! - `redis` (cargo feature `redis`): one Lua script per request (GET, GCRA,
 //!   SET with expiry in one atomic round trip, Redis's own clock), so any
 //!   number of processes share one limit without a read-then-write race.
@@ -90,8 +105,10 @@ pub enum KeySource {
     ClientIp,
     /// The API key the `api_key` layer outside verified
     /// ([`ApiKeyIdentity`](crate::api_key::ApiKeyIdentity)).
+    #[cfg(feature = "api_key")]
     ApiKey,
     /// This claim of the JWT the `jwt` layer verified.
+    #[cfg(feature = "jwt")]
     JwtClaim(&'static str),
 }
 

@@ -16,7 +16,7 @@ use tower_service::Service;
 use super::key::Key;
 use super::{Decision, OnBackendError, RateLimitPolicy, add_headers, key, no_client_address, too_many_requests};
 use crate::env::MissingEnv;
-use crate::redis_backend::{BackendError, BackendFuture, RedisBackend, bounded};
+use crate::redis_backend::{BackendError, BackendFuture, RedisBackend};
 use crate::response::{APPLICATION_JSON, fixed};
 
 /// GCRA in one atomic step, on Redis's clock, in microseconds: the same
@@ -95,13 +95,14 @@ fn check(layer: &RedisRateLimitLayer, key: &Key) -> BackendFuture<Decision> {
     let backend = layer.backend.clone();
     Box::pin(async move {
         let mut connection = backend.connection()?;
-        let (allowed, remaining, retry_after): (i64, i64, i64) = bounded(
-            GCRA.key(redis_key)
-                .arg(emission)
-                .arg(window)
-                .invoke_async(&mut connection),
-        )
-        .await?;
+        let (allowed, remaining, retry_after): (i64, i64, i64) = backend
+            .bounded(
+                GCRA.key(redis_key)
+                    .arg(emission)
+                    .arg(window)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
         Ok(Decision {
             allowed: allowed == 1,
             remaining: u32::try_from(remaining.max(0)).unwrap_or(u32::MAX),

@@ -51,14 +51,13 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// The path-list rules of [`crate::paths`], shared with `public_paths` and the like.
     #[inline]
-    fn matches(&self, path: &[u8], trimmed: &[u8]) -> bool {
-        let own = self.path.as_bytes();
+    fn matches(&self, path: &str, trimmed: &str) -> bool {
         if self.subtree {
-            // The prefix itself, or anything below `prefix/`.
-            path.len() >= own.len() && path[..own.len()] == *own && (path.len() == own.len() || path[own.len()] == b'/')
+            crate::paths::in_subtree(path, trimmed, self.path)
         } else {
-            trimmed == own
+            trimmed == self.path
         }
     }
 }
@@ -84,11 +83,7 @@ impl Scopes {
     /// The branch `path`, as written, takes: its scope's number, or `0` for none.
     #[inline]
     pub fn branch(&self, path: &str) -> usize {
-        let path = path.as_bytes();
-        let trimmed = match path {
-            [rest @ .., b'/'] if !rest.is_empty() => rest,
-            _ => path,
-        };
+        let trimmed = crate::paths::without_trailing_slash(path);
         for pattern in self.patterns {
             if pattern.matches(path, trimmed) {
                 return usize::from(pattern.branch);

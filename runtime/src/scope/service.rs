@@ -10,7 +10,6 @@ use tower_service::Service;
 use super::Scopes;
 use super::future::{ArmFuture, ReadyCall};
 use crate::response::{APPLICATION_JSON, fixed};
-use crate::short_circuit::ShortCircuit;
 
 /// Sends each request down one arm, by its path; see the [module docs](super).
 ///
@@ -23,6 +22,8 @@ pub struct Switch<A> {
     /// For each branch number, the arm that serves it.
     arm_of_branch: &'static [u8],
     arms: Arc<A>,
+    /// Whether a switch outside this one has already refused ambiguous paths.
+    nested: bool,
 }
 
 impl<A> Clone for Switch<A> {
@@ -31,6 +32,7 @@ impl<A> Clone for Switch<A> {
             scopes: self.scopes,
             arm_of_branch: self.arm_of_branch,
             arms: Arc::clone(&self.arms),
+            nested: self.nested,
         }
     }
 }
@@ -43,6 +45,16 @@ impl<A> Switch<A> {
             scopes,
             arm_of_branch,
             arms: Arc::new(arms),
+            nested: false,
+        }
+    }
+
+    /// A switch inside another one's arm: the outer switch has refused the
+    /// ambiguous paths already, so this one only chooses.
+    pub fn nested(scopes: &'static Scopes, arm_of_branch: &'static [u8], arms: A) -> Self {
+        Switch {
+            nested: true,
+            ..Switch::new(scopes, arm_of_branch, arms)
         }
     }
 }
@@ -54,7 +66,7 @@ where
 {
     type Response = http::Response<ResBody>;
     type Error = A::Error;
-    type Future = ShortCircuit<A::Future, ResBody>;
+    type Future = A::Future;
 
     /// Always ready, as an axum `Router` is: readiness is the chosen arm's,
     /// awaited in the response future, so an arm that is not ready (a
@@ -66,8 +78,14 @@ where
 
     #[inline]
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let Some(branch) = self.scopes.branch_of(request.uri().path()) else {
-            return ShortCircuit::answer(fixed(
+        let path = request.uri().path();
+        let chosen = if self.nested {
+            Some(self.scopes.branch(path))
+        } else {
+            self.scopes.branch_of(path)
+        };
+        let Some(branch) = chosen else {
+            return A::answer(fixed(
                 StatusCode::BAD_REQUEST,
                 APPLICATION_JSON,
                 r#"{"detail":"Ambiguous path"}"#,
@@ -75,7 +93,7 @@ where
         };
         // The generator lists every branch; an unknown one takes the first arm.
         let arm = self.arm_of_branch.get(branch).copied().unwrap_or(0);
-        ShortCircuit::inner(self.arms.call_arm(usize::from(arm), request))
+        self.arms.call_arm(usize::from(arm), request)
     }
 }
 
@@ -89,6 +107,9 @@ pub trait Arms<R> {
     /// Readies a clone of arm `index` (the last one for any index past the
     /// end) and calls it.
     fn call_arm(&self, index: usize, request: R) -> Self::Future;
+
+    /// A future that answers `response` without calling any arm.
+    fn answer(response: Self::Response) -> Self::Future;
 }
 
 /// An arm followed by more.
@@ -132,6 +153,10 @@ where
             _ => ArmFuture::other(self.rest.call_arm(index - 1, request)),
         }
     }
+
+    fn answer(response: Self::Response) -> Self::Future {
+        ArmFuture::this(ReadyCall::answer(response))
+    }
 }
 
 impl<S, R> Arms<R> for LastArm<S>
@@ -145,5 +170,9 @@ where
     #[inline]
     fn call_arm(&self, _index: usize, request: R) -> Self::Future {
         ReadyCall::new(self.service.clone(), request)
+    }
+
+    fn answer(response: Self::Response) -> Self::Future {
+        ReadyCall::answer(response)
     }
 }

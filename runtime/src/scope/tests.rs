@@ -161,7 +161,7 @@ impl Service<Request<()>> for Hesitant {
     type Future = std::future::Ready<Result<Response<Bytes>, Infallible>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        if self.asked.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+        if self.asked.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }

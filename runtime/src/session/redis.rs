@@ -19,7 +19,7 @@ use super::handle::State;
 use super::layer::signer;
 use super::{Session, SessionPolicy};
 use crate::env::MissingEnv;
-use crate::redis_backend::{BackendError, BackendFuture, RedisBackend, bounded};
+use crate::redis_backend::{BackendError, BackendFuture, RedisBackend};
 use crate::response::{APPLICATION_JSON, fixed};
 
 /// Layer applying [`RedisSession`]; see the [module docs](super).
@@ -152,12 +152,13 @@ where
 fn load(backend: Arc<RedisBackend>, id: String) -> BackendFuture<Option<Map<String, Value>>> {
     Box::pin(async move {
         let mut connection = backend.connection()?;
-        let stored: Option<String> = bounded(
-            redis::cmd("GET")
-                .arg(redis_key(&id))
-                .query_async::<Option<String>>(&mut connection),
-        )
-        .await?;
+        let stored: Option<String> = backend
+            .bounded(
+                redis::cmd("GET")
+                    .arg(redis_key(&id))
+                    .query_async::<Option<String>>(&mut connection),
+            )
+            .await?;
         // Unparsable data is a session nobody can use: start empty.
         Ok(stored.and_then(|json| serde_json::from_str(&json).ok()))
     })
@@ -200,7 +201,9 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
         let mut connection = backend.connection()?;
         if state.data.is_empty() {
             if let Some(id) = &stored_id {
-                bounded(redis::cmd("DEL").arg(redis_key(id)).query_async::<()>(&mut connection)).await?;
+                backend
+                    .bounded(redis::cmd("DEL").arg(redis_key(id)).query_async::<()>(&mut connection))
+                    .await?;
             }
             return Ok(if had_cookie {
                 CookieAction::Clear
@@ -212,13 +215,14 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
             Some(id) if !state.changed => {
                 // Rolling expiry, as the cookie store: more than half of
                 // `max_age` has passed since the cookie was issued.
-                bounded(
-                    redis::cmd("EXPIRE")
-                        .arg(redis_key(&id))
-                        .arg(max_age)
-                        .query_async::<()>(&mut connection),
-                )
-                .await?;
+                backend
+                    .bounded(
+                        redis::cmd("EXPIRE")
+                            .arg(redis_key(&id))
+                            .arg(max_age)
+                            .query_async::<()>(&mut connection),
+                    )
+                    .await?;
                 Ok(CookieAction::Set(id))
             }
             stored_id => {
@@ -228,22 +232,24 @@ fn save(save: Save) -> BackendFuture<CookieAction> {
                     Some(id) if !state.renew => id.clone(),
                     _ => new_id(),
                 };
-                bounded(
-                    redis::cmd("SET")
-                        .arg(redis_key(&id))
-                        .arg(json)
-                        .arg("EX")
-                        .arg(max_age)
-                        .query_async::<()>(&mut connection),
-                )
-                .await?;
-                if let Some(old) = stored_id.filter(|old| *old != id) {
-                    bounded(
-                        redis::cmd("DEL")
-                            .arg(redis_key(&old))
+                backend
+                    .bounded(
+                        redis::cmd("SET")
+                            .arg(redis_key(&id))
+                            .arg(json)
+                            .arg("EX")
+                            .arg(max_age)
                             .query_async::<()>(&mut connection),
                     )
                     .await?;
+                if let Some(old) = stored_id.filter(|old| *old != id) {
+                    backend
+                        .bounded(
+                            redis::cmd("DEL")
+                                .arg(redis_key(&old))
+                                .query_async::<()>(&mut connection),
+                        )
+                        .await?;
                 }
                 Ok(CookieAction::Set(id))
             }
