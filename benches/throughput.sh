@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput on loopback with `wrk` (BENCHMARKS.md section 9; issues 11 and 13).
+# Throughput on loopback with `wrk` (BENCHMARKS.md section 13; issues 11 and 13).
 #
 #   bash benches/throughput.sh                  # tables A and B (~25 min on a quiet machine)
 #   TABLES=B RUNS=7 bash benches/throughput.sh  # one table, more runs

@@ -1,5 +1,5 @@
 //! One stack of `benches/common` served on loopback, for `wrk`
-//! (`benches/throughput.sh`, BENCHMARKS.md section 9).
+//! (`benches/throughput.sh`, BENCHMARKS.md section 13).
 //!
 //! ```sh
 //! throughput-server <variant> <port> [off|info]
