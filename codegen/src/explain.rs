@@ -4,6 +4,7 @@
 //! then one arm per group of scopes, down to the app.
 
 use crate::Compiled;
+use crate::order::Placed;
 use crate::scope::{Onion, onion};
 use std::fmt::Write as _;
 
@@ -40,10 +41,21 @@ fn branch_paths(compiled: &Compiled) -> Vec<(String, Vec<&str>)> {
     paths
 }
 
+/// A layer's name in the tree, with its scope's pattern when a scope wrote
+/// it: under a switch, `cors` is the whole app's, `cors (/admin/*)` the
+/// admin scope's own.
+fn shown(compiled: &Compiled, placed: &Placed) -> String {
+    let scope = compiled.spec.layers.get(placed.layer).and_then(|layer| layer.scope);
+    match scope.and_then(|scope| compiled.spec.scopes.get(scope)) {
+        Some(scope) => format!("{} ({})", placed.name, scope.pattern.value),
+        None => placed.name.clone(),
+    }
+}
+
 /// The tree of a stack with scopes, one line per layer.
 fn text_tree(compiled: &Compiled, tree: &Onion, prefix: &str, width: usize, out: &mut String) {
     for placed in &tree.layers {
-        let _ = writeln!(out, "{prefix}{:<width$}  {}", placed.name, placed.reason);
+        let _ = writeln!(out, "{prefix}{:<width$}  {}", shown(compiled, placed), placed.reason);
     }
     if tree.arms.is_empty() {
         let _ = writeln!(out, "{prefix}app");
@@ -84,7 +96,7 @@ pub fn text(compiled: &Compiled, source: &str) -> String {
             .iter()
             .flat_map(|s| &s.layers)
             .chain(&compiled.plan.layers)
-            .map(|l| l.name.len())
+            .map(|placed| shown(compiled, placed).chars().count())
             .max()
             .unwrap_or(0)
             + 3 * depth(&tree);
@@ -152,7 +164,7 @@ fn walk(compiled: &Compiled, tree: &Onion, mut from: String, mut label: String, 
         let id = format!("l{}", graph.layers.len());
         graph
             .layers
-            .push((id.clone(), placed.name.clone(), placed.reason.replace('"', "'")));
+            .push((id.clone(), shown(compiled, placed), placed.reason.replace('"', "'")));
         graph.edges.push((from, id.clone(), std::mem::take(&mut label)));
         from = id;
     }

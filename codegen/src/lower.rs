@@ -98,7 +98,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     let app = format_ident!("__strata_app");
     let scopes = scope_table(spec);
     let branches = 1 + spec.scopes.len();
-    let service = node(&tree, &names, &app, branches, false);
+    let service = node(&tree, &names, &app, branches);
     quote! {{
         #scopes
         #env_checks
@@ -123,13 +123,15 @@ fn distinct_layers(tree: &Onion) -> Vec<usize> {
     seen
 }
 
+/// The most arms `strata-runtime` takes as a tuple (`OneOf8`).
+const MAX_TUPLE_ARMS: usize = 8;
+
 /// One node of the tree: its layers around the app or around a switch.
 fn node(
     onion: &Onion,
     names: &[(usize, Vec<proc_macro2::Ident>)],
     app: &proc_macro2::Ident,
     branches: usize,
-    nested: bool,
 ) -> TokenStream {
     let private = private();
     let layers = onion.layers.iter().flat_map(|placed| {
@@ -152,22 +154,28 @@ fn node(
                     .unwrap_or(0)
             })
             .collect();
-        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches, true);
-        let mut arms = onion.arms.iter().rev();
-        let mut list = match arms.next() {
-            Some(last) => {
-                let service = arm_service(last);
-                quote!(#private::runtime::scope::LastArm::new(#service))
+        let arm_service = |arm: &crate::scope::Arm| node(&arm.onion, names, app, branches);
+        // A flat tuple (its future one enum) up to the runtime's largest;
+        // a type-level list beyond, whose future nests an enum per arm.
+        let list = if (2..=MAX_TUPLE_ARMS).contains(&onion.arms.len()) {
+            let services = onion.arms.iter().map(arm_service);
+            quote!((#(#services,)*))
+        } else {
+            let mut arms = onion.arms.iter().rev();
+            let mut list = match arms.next() {
+                Some(last) => {
+                    let service = arm_service(last);
+                    quote!(#private::runtime::scope::LastArm::new(#service))
+                }
+                None => TokenStream::new(),
+            };
+            for arm in arms {
+                let service = arm_service(arm);
+                list = quote!(#private::runtime::scope::Arm::new(#service, #list));
             }
-            None => TokenStream::new(),
+            list
         };
-        for arm in arms {
-            let service = arm_service(arm);
-            list = quote!(#private::runtime::scope::Arm::new(#service, #list));
-        }
-        // The outermost switch refuses ambiguous paths; those inside it only choose.
-        let constructor = if nested { quote!(nested) } else { quote!(new) };
-        quote!(#private::runtime::scope::Switch::#constructor(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
+        quote!(#private::runtime::scope::Switch::new(&__STRATA_SCOPES, &[#(#arm_of_branch),*], #list))
     };
     quote! {
         #private::ServiceBuilder::new()

@@ -256,8 +256,17 @@ impl Onion {
 }
 
 /// Shares every layer the branches have in common, outermost first, and
-/// splits them where they differ. Two branches with the same layers are
-/// one arm: a scope that changes nothing costs nothing.
+/// splits them where they first differ: one switch, with one arm per
+/// distinct rest of the stack. Two branches with the same layers are one
+/// arm: a scope that changes nothing costs nothing.
+///
+/// The tree is never deeper than one switch, whatever the scopes. Branches
+/// that part lower down again (a scope holding `security_headers`, another
+/// holding `block`) are not split a second time: each arm holds its whole
+/// chain, built from the same layer values, so every request meets one
+/// switch and pays for one choice. What would be shared below the first
+/// split is typed once per arm; its state (a limiter's buckets, a metrics
+/// registry) lives in the layer value, so it is still one across arms.
 pub fn onion(plan: &Plan) -> Onion {
     let mut branches: Vec<(usize, &[Placed])> = vec![(0, plan.layers.as_slice())];
     branches.extend(plan.scopes.iter().map(|scope| (scope.branch, scope.layers.as_slice())));
@@ -287,24 +296,24 @@ fn build(branches: &[Member<'_>]) -> Onion {
             arms: Vec::new(),
         };
     }
-    // Group by the next layer (or the app itself), in the order first seen.
-    // Keyed by the next layer (`None`: the app).
-    let mut groups: Vec<(Option<usize>, Vec<Member<'_>>)> = Vec::new();
+    // One arm per distinct rest of the stack, in the order first seen.
+    let mut arms: Vec<Arm> = Vec::new();
     for &(branch, rest) in branches {
-        let next = rest.get(shared).map(|placed| placed.layer);
         let tail = &rest[shared..];
-        match groups.iter_mut().find(|(key, _)| *key == next) {
-            Some((_, members)) => members.push((branch, tail)),
-            None => groups.push((next, vec![(branch, tail)])),
+        let same_rest = |arm: &&mut Arm| {
+            arm.onion.layers.len() == tail.len() && arm.onion.layers.iter().zip(tail).all(|(a, b)| a.layer == b.layer)
+        };
+        match arms.iter_mut().find(same_rest) {
+            Some(arm) => arm.branches.push(branch),
+            None => arms.push(Arm {
+                branches: vec![branch],
+                onion: Onion {
+                    layers: tail.to_vec(),
+                    arms: Vec::new(),
+                },
+            }),
         }
     }
-    let arms = groups
-        .into_iter()
-        .map(|(_, members)| Arm {
-            branches: members.iter().map(|(branch, _)| *branch).collect(),
-            onion: build(&members),
-        })
-        .collect();
     Onion { layers, arms }
 }
 

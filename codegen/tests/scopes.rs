@@ -59,24 +59,48 @@ fn each_branch_is_the_whole_app_plus_its_scope_in_canonical_order() {
 }
 
 #[test]
-fn the_tree_shares_the_outer_part_and_splits_where_branches_differ() {
+fn the_tree_shares_the_outer_part_and_splits_once_where_branches_differ() {
     let compiled = design_example();
     let tree = onion(&compiled.plan);
     let names = |layers: &[strata_codegen::order::Placed]| layers.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&tree.layers), ["request_id", "access_log"]);
-    // The whole app's cors is one arm, shared by / and /api/*; the admin
-    // cors another. Under the first, /api/* splits off at jwt.
-    assert_eq!(tree.arms.len(), 2);
-    assert_eq!(tree.arms[0].branches, [0, 1]);
+    // One switch, one arm per branch: / and /api/* both go through the
+    // whole app's cors (the same layer value), /admin/* through its own.
+    assert_eq!(tree.arms.len(), 3);
+    assert_eq!(tree.arms[0].branches, [0]);
     assert_eq!(names(&tree.arms[0].onion.layers), ["cors"]);
-    assert_eq!(tree.arms[0].onion.arms.len(), 2);
-    assert_eq!(tree.arms[0].onion.arms[0].branches, [0]);
-    assert!(tree.arms[0].onion.arms[0].onion.layers.is_empty());
-    assert_eq!(names(&tree.arms[0].onion.arms[1].onion.layers), ["jwt", "rate_limit"]);
+    assert_eq!(tree.arms[1].branches, [1]);
+    assert_eq!(names(&tree.arms[1].onion.layers), ["cors", "jwt", "rate_limit"]);
+    assert_eq!(tree.arms[2].branches, [2]);
+    assert_eq!(names(&tree.arms[2].onion.layers), ["cors", "api_key"]);
+    assert!(
+        tree.arms.iter().all(|arm| arm.onion.is_chain()),
+        "no switch below the first"
+    );
+    let app_cors = tree.arms[0].onion.layers[0].layer;
+    assert_eq!(
+        tree.arms[1].onion.layers[0].layer, app_cors,
+        "one cors layer for / and /api/*"
+    );
+    assert_ne!(
+        tree.arms[2].onion.layers[0].layer, app_cors,
+        "the admin cors is another"
+    );
+}
+
+#[test]
+fn branches_with_the_same_rest_of_the_stack_are_one_arm() {
+    let (compiled, diagnostics) = from_attribute(quote!(
+        request_id,
+        cors(allow_origins = ["https://app.example"]),
+        scope("/a/*"),
+        scope("/b/*", timing),
+    ));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let tree = onion(&compiled.unwrap().plan);
+    assert_eq!(tree.arms.len(), 2, "{tree:#?}");
+    assert_eq!(tree.arms[0].branches, [0, 1]);
     assert_eq!(tree.arms[1].branches, [2]);
-    assert_eq!(names(&tree.arms[1].onion.layers), ["cors", "api_key"]);
-    let admin_cors = tree.arms[1].onion.layers[0].layer;
-    assert_ne!(admin_cors, tree.arms[0].onion.layers[0].layer, "two cors layers");
 }
 
 #[test]
@@ -93,6 +117,38 @@ fn a_scope_that_changes_nothing_costs_nothing() {
     )
     .to_string();
     assert!(!expression.contains("Switch"), "{expression}");
+}
+
+/// The emitted switch for `scopes` scopes, each adding `timing`.
+fn switch_for(scopes: usize) -> String {
+    let mut entries = vec![quote!(request_id)];
+    for scope in 0..scopes {
+        let pattern = format!("/s{scope}/*");
+        entries.push(quote!(scope(#pattern, timing)));
+    }
+    let (compiled, diagnostics) = from_attribute(quote!(#(#entries),*));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let compiled = compiled.unwrap();
+    assert_eq!(onion(&compiled.plan).arms.len(), scopes + 1);
+    strata_codegen::lower::stack_expr(
+        &compiled.spec,
+        &compiled.plan,
+        quote!(app),
+        &strata_codegen::lower::Cx::new(false),
+    )
+    .to_string()
+}
+
+#[test]
+fn up_to_eight_arms_are_a_flat_tuple_and_more_a_list() {
+    let three = switch_for(2);
+    assert!(three.contains("Switch :: new"), "{three}");
+    assert!(!three.contains("Arm :: new"), "three arms are a tuple: {three}");
+    let eight = switch_for(7);
+    assert!(!eight.contains("Arm :: new"), "eight arms are a tuple: {eight}");
+    let nine = switch_for(8);
+    assert_eq!(nine.matches("scope :: Arm :: new").count(), 8, "{nine}");
+    assert_eq!(nine.matches("scope :: LastArm :: new").count(), 1, "{nine}");
 }
 
 #[test]

@@ -30,6 +30,7 @@ impl PathList {
 }
 
 /// Drops one trailing slash, except from `/` itself, which must stay a path.
+#[inline]
 pub(crate) fn without_trailing_slash(path: &str) -> &str {
     match path.strip_suffix('/') {
         Some(rest) if !rest.is_empty() => rest,
@@ -39,6 +40,7 @@ pub(crate) fn without_trailing_slash(path: &str) -> &str {
 
 /// `prefix` itself (with the trailing-slash rule) or anything below `prefix/`.
 /// Checking for the `/` after the prefix is what keeps `/docsx` out of `/docs/*`.
+#[inline]
 pub(crate) fn in_subtree(path: &str, trimmed: &str, prefix: &str) -> bool {
     prefix.is_empty() || trimmed == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }

@@ -22,9 +22,9 @@
 //! Spring Security's history, which its `StrictHttpFirewall` closes by
 //! refusing such paths. A path whose readings agree passes untouched.
 //!
-//! The switch is a concrete type: the arms are a type-level list
-//! ([`Arm`], ending in [`LastArm`]) and the future is an enum of theirs, so
-//! nothing is boxed. The arms sit behind one `Arc`, so the per-request
+//! The switch is a concrete type: the arms are a tuple (two to eight; a
+//! type-level list, [`Arm`] ending in [`LastArm`], for more) and the future
+//! is an enum of theirs ([`OneOf3`] and the like), so nothing is boxed. The arms sit behind one `Arc`, so the per-request
 //! clone of the whole service (hyper clones it for every request) costs a
 //! reference count for all of them. Like an axum `Router` calling a route,
 //! the switch is always ready and readies a clone of the chosen arm only,
@@ -36,9 +36,11 @@ mod future;
 mod service;
 #[cfg(test)]
 mod tests;
+mod tuple;
 
 pub use future::{ArmFuture, ReadyCall};
 pub use service::{Arm, Arms, LastArm, Switch};
+pub use tuple::{OneOf2, OneOf3, OneOf4, OneOf5, OneOf6, OneOf7, OneOf8};
 
 /// One scope pattern, compiled: an exact path (without its trailing slash)
 /// or a subtree's prefix (without `/*`; `""` for `/*`).

@@ -22,8 +22,6 @@ pub struct Switch<A> {
     /// For each branch number, the arm that serves it.
     arm_of_branch: &'static [u8],
     arms: Arc<A>,
-    /// Whether a switch outside this one has already refused ambiguous paths.
-    nested: bool,
 }
 
 impl<A> Clone for Switch<A> {
@@ -32,7 +30,6 @@ impl<A> Clone for Switch<A> {
             scopes: self.scopes,
             arm_of_branch: self.arm_of_branch,
             arms: Arc::clone(&self.arms),
-            nested: self.nested,
         }
     }
 }
@@ -45,16 +42,6 @@ impl<A> Switch<A> {
             scopes,
             arm_of_branch,
             arms: Arc::new(arms),
-            nested: false,
-        }
-    }
-
-    /// A switch inside another one's arm: the outer switch has refused the
-    /// ambiguous paths already, so this one only chooses.
-    pub fn nested(scopes: &'static Scopes, arm_of_branch: &'static [u8], arms: A) -> Self {
-        Switch {
-            nested: true,
-            ..Switch::new(scopes, arm_of_branch, arms)
         }
     }
 }
@@ -78,13 +65,7 @@ where
 
     #[inline]
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let path = request.uri().path();
-        let chosen = if self.nested {
-            Some(self.scopes.branch(path))
-        } else {
-            self.scopes.branch_of(path)
-        };
-        let Some(branch) = chosen else {
+        let Some(branch) = self.scopes.branch_of(request.uri().path()) else {
             return A::answer(fixed(
                 StatusCode::BAD_REQUEST,
                 APPLICATION_JSON,

@@ -148,6 +148,47 @@ async fn each_request_goes_down_its_branch_arm() {
     }
 }
 
+#[tokio::test]
+async fn a_tuple_of_arms_chooses_as_the_list_does() {
+    let switch = Switch::new(
+        &SCOPES,
+        &[0, 1, 2, 0, 1],
+        (answering("root"), answering("api"), answering("admin")),
+    );
+    for (path, arm) in [
+        ("/", "root"),
+        ("/health", "root"),
+        ("/api/x", "api"),
+        ("/api", "api"),
+        ("/api/admin/x", "admin"),
+    ] {
+        let request = Request::builder().uri(path).body(()).unwrap();
+        let response = switch.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.body(), arm, "{path}");
+    }
+    // An arm number past the tuple's end (never generated) takes the first arm.
+    let past_the_end = Switch::new(&SCOPES, &[7, 7, 7, 7, 7], (answering("root"), answering("api")));
+    let request = Request::builder().uri("/api/x").body(()).unwrap();
+    assert_eq!(past_the_end.oneshot(request).await.unwrap().body(), "root");
+}
+
+#[tokio::test]
+async fn a_tuple_switch_refuses_an_ambiguous_path_and_waits_for_a_hesitant_arm() {
+    let called = Arc::new(AtomicUsize::new(0));
+    let hesitant = Hesitant {
+        asked: Arc::new(AtomicUsize::new(0)),
+        called: called.clone(),
+    };
+    let switch = Switch::new(&SCOPES, &[0, 1, 0, 0, 0], (answering("root"), hesitant));
+    let request = Request::builder().uri("/%61pi/secret").body(()).unwrap();
+    let response = switch.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), http::StatusCode::BAD_REQUEST);
+    assert_eq!(called.load(Ordering::SeqCst), 0);
+    let request = Request::builder().uri("/api/x").body(()).unwrap();
+    assert_eq!(switch.oneshot(request).await.unwrap().body(), "hesitant");
+    assert_eq!(called.load(Ordering::SeqCst), 1);
+}
+
 /// Ready only every other time it is asked, counting calls.
 #[derive(Clone)]
 struct Hesitant {
