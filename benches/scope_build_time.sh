@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build time of a stack with three scopes vs the same middlewares without
-# scopes (BENCHMARKS.md, section 5).
+# scopes (BENCHMARKS.md, section 8).
 #
 #   bash benches/scope_build_time.sh        # prints a markdown table
 #
