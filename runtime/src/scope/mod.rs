@@ -40,7 +40,10 @@ mod tuple;
 
 pub use future::{ArmFuture, ReadyCall};
 pub use service::{Arm, Arms, LastArm, Switch};
-pub use tuple::{OneOf2, OneOf3, OneOf4, OneOf5, OneOf6, OneOf7, OneOf8};
+pub use tuple::{
+    OneOf2, OneOf3, OneOf4, OneOf5, OneOf6, OneOf7, OneOf8, Waiting2, Waiting3, Waiting4, Waiting5, Waiting6, Waiting7,
+    Waiting8,
+};
 
 /// One scope pattern, compiled: an exact path (without its trailing slash)
 /// or a subtree's prefix (without `/*`; `""` for `/*`).
@@ -99,7 +102,20 @@ impl Scopes {
 /// `%`, an empty segment, or a `.` / `..` segment.
 #[inline]
 fn needs_normalising(path: &str) -> bool {
-    let bytes = path.as_bytes();
+    // Most paths hold no `%`, no `.` and no `//`: one tight pass says so,
+    // and only the others are looked at segment by segment.
+    let mut previous = 0;
+    for &byte in path.as_bytes() {
+        if byte == b'%' || byte == b'.' || (byte == b'/' && previous == b'/') {
+            return has_escape_or_odd_segment(path.as_bytes());
+        }
+        previous = byte;
+    }
+    false
+}
+
+/// The precise check behind [`needs_normalising`].
+fn has_escape_or_odd_segment(bytes: &[u8]) -> bool {
     let mut previous = b'/';
     for (at, &byte) in bytes.iter().enumerate() {
         match byte {

@@ -255,3 +255,33 @@ async fn an_ambiguous_path_is_refused_before_any_arm() {
     assert_eq!(response.body().as_ref(), br#"{"detail":"Ambiguous path"}"#);
     assert_eq!(called.load(Ordering::SeqCst), 0);
 }
+
+/// Never ready: its readiness fails, as a `custom` layer's might.
+#[derive(Clone)]
+struct Broken;
+
+impl Service<Request<()>> for Broken {
+    type Response = Response<Bytes>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<Bytes>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Pending
+    }
+
+    fn call(&mut self, _request: Request<()>) -> Self::Future {
+        unreachable!("never ready, never called")
+    }
+}
+
+#[tokio::test]
+async fn an_arm_that_never_gets_ready_holds_up_none_of_the_others() {
+    let switch = Switch::new(&SCOPES, &[0, 1, 0, 0, 0], (answering("root"), Broken));
+    let stuck = switch
+        .clone()
+        .oneshot(Request::builder().uri("/api/x").body(()).unwrap());
+    let root = switch.oneshot(Request::builder().uri("/").body(()).unwrap());
+    assert_eq!(root.await.unwrap().body(), "root");
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(50), stuck).await;
+    assert!(waited.is_err(), "the broken arm's request waits");
+}
