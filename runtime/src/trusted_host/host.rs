@@ -83,7 +83,8 @@ pub(crate) fn parse_host(host: &str) -> Option<HostPort<'_>> {
         literal[..end].parse::<Ipv6Addr>().ok()?;
         host.split_at(end + 2)
     } else {
-        let end = host.find(':').unwrap_or(host.len());
+        // A byte scan: `str::find` with a `char` pattern costs about twice as much here.
+        let end = host.bytes().position(|b| b == b':').unwrap_or(host.len());
         let (name, rest) = host.split_at(end);
         let name_ok = !name.is_empty()
             && name

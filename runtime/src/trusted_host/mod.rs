@@ -67,10 +67,16 @@ impl TrustedHostPolicy {
     fn allows(&self, host: &str) -> bool {
         let host = match_key(host);
         let host = host.as_ref();
-        self.exact.iter().any(|allowed| allowed.eq_ignore_ascii_case(host))
+        // The list is lowercase and so are almost all hosts clients send: a
+        // plain comparison (a `memcmp`) settles those, and the byte-by-byte
+        // case-insensitive one runs only for the rest.
+        self.exact.iter().any(|allowed| *allowed == host)
+            || self.exact.iter().any(|allowed| allowed.eq_ignore_ascii_case(host))
             || self.suffixes.iter().any(|suffix| {
-                host.len() > suffix.len()
-                    && host.as_bytes()[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+                host.len() > suffix.len() && {
+                    let tail = &host.as_bytes()[host.len() - suffix.len()..];
+                    tail == suffix.as_bytes() || tail.eq_ignore_ascii_case(suffix.as_bytes())
+                }
             })
     }
 
