@@ -106,9 +106,19 @@ const JWT_SECRET: &str = "fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-fuzz";
     api_key(keys_env = "STRATA_FUZZ_KEYS", public_paths = ["/public", "/echo", "/dir/", "/any", "/private"]),
     custom(name = "noop", layer = tower::layer::util::Identity::new()),
     timing(server_timing = true),
+    // The path switch: its ambiguous-path check decodes and normalises
+    // whatever path a client sends.
+    scope(
+        "/admin/*",
+        api_key(keys_env = "STRATA_FUZZ_KEYS"),
+        cors(allow_origins = ["https://admin.example.com"]),
+    ),
+    scope("/files/*", body_limit(max = "1KB"), timing),
 )]
 fn app() -> Router {
     Router::new()
+        .route("/admin/{*rest}", any(|| async { "admin" }))
+        .route("/files/{*rest}", any(|body: axum::body::Bytes| async move { body }))
         .route("/public", get(|| async { "public ".repeat(20) }))
         .route("/echo", post(|body: axum::body::Bytes| async move { body }))
         .route("/dir/", get(|| async { "dir" }))
