@@ -106,12 +106,28 @@ pub fn read(written: &ScopeEntry, earlier: &[Scope], diagnostics: &mut Diagnosti
                 .help("merge the two scopes into one"),
         );
     }
+    if earlier.len() == MAX_SCOPES {
+        // The switch numbers branches in a byte; a 256th scope would share
+        // another's number and run that scope's middlewares.
+        diagnostics.push(
+            Diagnostic::error(
+                SCOPE,
+                &pattern.loc,
+                format!("a stack takes at most {MAX_SCOPES} scopes; \"{text}\" is one more"),
+            )
+            .help("group paths under fewer subtree patterns (\"/api/*\"), or route them to a nested stack"),
+        );
+    }
     Scope {
         at: written.key.loc.clone(),
         pattern: pattern.clone(),
         position: written.position,
     }
 }
+
+/// The most scopes one stack takes: the runtime's switch numbers branches
+/// (the whole app's and one per scope) in a `u8`.
+pub const MAX_SCOPES: usize = 255;
 
 /// One branch of the stack: what a request whose path selects it goes through.
 #[derive(Debug)]

@@ -140,6 +140,29 @@ fn switch_for(scopes: usize) -> String {
 }
 
 #[test]
+fn a_256th_scope_is_an_error_not_another_scopes_branch() {
+    let entries = |count: usize| {
+        let scopes = (0..count).map(|scope| {
+            let pattern = format!("/s{scope}/*");
+            quote!(scope(#pattern, timing))
+        });
+        quote!(request_id, #(#scopes),*)
+    };
+    let (compiled, diagnostics) = from_attribute(entries(strata_codegen::scope::MAX_SCOPES));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(compiled.is_some());
+    let (_, diagnostics) = from_attribute(entries(strata_codegen::scope::MAX_SCOPES + 1));
+    let errors: Vec<String> = diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        ["S1201: a stack takes at most 255 scopes; \"/s255/*\" is one more"]
+    );
+}
+
+#[test]
 fn up_to_eight_arms_are_a_flat_tuple_and_more_a_list() {
     let three = switch_for(2);
     assert!(three.contains("Switch :: new"), "{three}");
