@@ -266,7 +266,7 @@
 //! With `order = "as-written"` strata keeps your order and enforces the hard
 //! constraints instead, each broken one an S0702 error naming both entries:
 //! `proxy` outside `trusted_host`, `https_redirect`, `rate_limit`,
-//! `access_log`, `metrics`; `trusted_host` outside `https_redirect`;
+//! `access_log`, `metrics`, `session`; `trusted_host` outside `https_redirect`;
 //! `request_id` and `trace_context` outside `access_log`; `cors` outside
 //! `rate_limit`, `jwt`, `api_key`, `block`, `catch_panic`, `timeout`,
 //! `concurrency_limit`, `decompression`, `body_limit`; `decompression`

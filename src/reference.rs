@@ -106,7 +106,7 @@
 //! | --- | --- |
 //! | S1301 | no `trusted_host`: any Host is answered, and links built from it can be forged |
 //! | S1302 | no HSTS: `security_headers` absent, `hsts = false`, or `hsts.max_age = 0` |
-//! | S1303 | `session.https_only = false`: the cookie travels over plain HTTP |
+//! | S1303 | `session.https_only = false`: the cookie is `Secure` only on requests seen to come over HTTPS; one issued over plain HTTP travels in clear |
 //! | S1304 | a secret written in the description (`session.secret`, which only the dev profile accepts) |
 //! | S1305 | `cors` allows the `"null"` origin (replaces S0105's warning at the same place) |
 //! | S1306 | `cors.allow_origin_regex` where a list of origins would do |
@@ -116,6 +116,7 @@
 //! | S1310 | `https_redirect` without `trusted_host`: the redirect echoes any Host (reported instead of S1301) |
 //! | S1311 | no `access_log` |
 //! | S1312 | a development profile selected (`dev`, `development`, `local`, `test`) |
+//! | S1313 | `metrics` is in the stack: its path answers anyone who reaches the app, outside every guard (route templates, traffic counts) |
 //!
 //! # Testing a stack
 //!

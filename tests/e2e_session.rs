@@ -1,7 +1,7 @@
 //! End to end over real sockets: `session` with the signed-cookie store,
 //! read and written by handlers and by an inner layer, and a tampered cookie;
-//! when the cookie is sent, what caches are told, and a session too large
-//! for a cookie.
+//! when the cookie is sent, what caches are told, a session too large for a
+//! cookie, and when the cookie is `Secure` with `https_only = false`.
 
 mod support;
 
@@ -111,6 +111,28 @@ fn quiet_app() -> Router {
 #[strata::stack(session(secret_env = "STRATA_E2E_SESSION_SECRET", max_age = 5, https_only = false))]
 fn short_app() -> Router {
     Router::new().route("/login", post(login)).route("/me", get(me))
+}
+
+/// `https_only = false` behind a proxy: the test client (127.0.0.1) is the
+/// trusted proxy, so its `X-Forwarded-Proto` says how the browser connected.
+#[strata::stack(
+    proxy(trusted_proxies = ["127.0.0.1"]),
+    session(secret_env = "STRATA_E2E_SESSION_SECRET", https_only = false),
+)]
+fn behind_trusted_proxy() -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+}
+
+/// The same, but 127.0.0.1 is not a proxy: its `X-Forwarded-Proto` is a
+/// client's claim.
+#[strata::stack(
+    proxy(trusted_proxies = ["10.0.0.0/8"]),
+    session(secret_env = "STRATA_E2E_SESSION_SECRET", https_only = false),
+)]
+fn behind_untrusted_peer() -> Router {
+    Router::new().route("/login", post(login))
 }
 
 /// Every log line of this test binary, as text.
@@ -310,4 +332,81 @@ async fn a_session_too_large_for_a_cookie_is_a_logged_500_never_a_silent_loss() 
     assert!(line.contains("ERROR"), "{line}");
     assert!(!text.contains(BIG_MARKER), "the session value was logged");
     assert!(!text.contains("session="), "the cookie was logged");
+}
+
+/// Whether a `Set-Cookie` carries the `Secure` attribute.
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie.split(';').any(|attribute| attribute.trim() == "Secure")
+}
+
+/// `https_only = false` is ASP.NET Core's `SameAsRequest`: `Secure` when the
+/// browser reached the proxy over HTTPS, as the trusted proxy says.
+#[tokio::test]
+async fn without_https_only_a_trusted_proxys_https_makes_the_cookie_secure() {
+    let address = serve(temp_env::with_var(SECRET_VARIABLE, Some(SECRET), behind_trusted_proxy)).await;
+    let over_https = || {
+        request("POST", "/login")
+            .header("x-forwarded-for", "198.51.100.7")
+            .header("x-forwarded-proto", "https")
+    };
+    let response = send(address, empty(over_https())).await;
+    let set = response.header("set-cookie").unwrap();
+    assert!(
+        set.ends_with("; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure"),
+        "{set}"
+    );
+    // Logging out over HTTPS: the removal is `Secure` too, or the browser
+    // would keep the `Secure` cookie.
+    let cookie = cookie_of(&response);
+    let response = send(
+        address,
+        empty(
+            request("POST", "/logout")
+                .header("x-forwarded-for", "198.51.100.7")
+                .header("x-forwarded-proto", "https")
+                .header("cookie", &cookie),
+        ),
+    )
+    .await;
+    let cleared = response.header("set-cookie").unwrap();
+    assert!(cleared.contains("Max-Age=0") && is_secure(cleared), "{cleared}");
+
+    // The proxy says the browser used plain HTTP, or says nothing: no `Secure`.
+    let response = send(
+        address,
+        empty(request("POST", "/login").header("x-forwarded-proto", "http")),
+    )
+    .await;
+    let set = response.header("set-cookie").unwrap();
+    assert!(set.ends_with("; HttpOnly; SameSite=Lax"), "{set}");
+    let response = send(address, empty(request("POST", "/login"))).await;
+    assert!(!is_secure(response.header("set-cookie").unwrap()));
+}
+
+#[tokio::test]
+async fn attack_a_forged_forwarded_proto_does_not_make_the_cookie_secure() {
+    // From a peer that is not a trusted proxy, `proxy` strips the header.
+    let address = serve(temp_env::with_var(SECRET_VARIABLE, Some(SECRET), behind_untrusted_peer)).await;
+    let response = send(
+        address,
+        empty(
+            request("POST", "/login")
+                .header("x-forwarded-for", "198.51.100.7")
+                .header("x-forwarded-proto", "https")
+                .header("forwarded", "for=198.51.100.7;proto=https"),
+        ),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let set = response.header("set-cookie").unwrap();
+    assert!(!is_secure(set), "{set}");
+    // With no `proxy` in the stack, nothing reads the header at all.
+    let address = serve(temp_env::with_var(SECRET_VARIABLE, Some(SECRET), quiet_app)).await;
+    let response = send(
+        address,
+        empty(request("POST", "/login").header("x-forwarded-proto", "https")),
+    )
+    .await;
+    let set = response.header("set-cookie").unwrap();
+    assert!(!is_secure(set), "{set}");
 }

@@ -1,6 +1,7 @@
 //! End to end against a real `redis-server` (started by each test on a free
 //! loopback port, killed at the end): when the Redis session store sends its
-//! cookie and refreshes the stored session, and what caches are told.
+//! cookie and refreshes the stored session, what caches are told, and when
+//! its cookie is `Secure` with `https_only = false`.
 
 mod support;
 
@@ -32,14 +33,19 @@ async fn logout(session: strata::Session) -> &'static str {
     "bye"
 }
 
-/// `max_age = 5`, so that half a lifetime passes within a test.
-#[strata::stack(session(
+/// `max_age = 5`, so that half a lifetime passes within a test. The test
+/// client (127.0.0.1) is the trusted proxy: its `X-Forwarded-Proto` decides
+/// whether the cookie, with `https_only = false`, is `Secure`.
+#[strata::stack(
+    proxy(trusted_proxies = ["127.0.0.1"]),
+    session(
     secret_env = "STRATA_E2E_REDIS_SESSION_CACHE_SECRET",
     store = "redis",
     redis_url_env = "STRATA_E2E_REDIS_SESSION_CACHE_URL",
     https_only = false,
     max_age = 5,
-))]
+    ),
+)]
 fn app() -> Router {
     Router::new()
         .route("/login", post(login))
@@ -129,4 +135,38 @@ async fn rolling_expiry_reissues_the_cookie_and_refreshes_redis_past_half_of_max
     assert_ne!(renewed, cookie);
     let after = ttl(&redis, &id);
     assert!(after >= 4, "the stored session was refreshed with the cookie: {after}");
+}
+
+#[tokio::test]
+async fn without_https_only_the_redis_cookie_is_secure_when_the_proxy_says_https() {
+    let redis = RedisServer::start();
+    let address = start(&redis).await;
+    let secure = |set: &str| set.split(';').any(|attribute| attribute.trim() == "Secure");
+    let response = send(
+        address,
+        empty(request("POST", "/login").header("x-forwarded-proto", "https")),
+    )
+    .await;
+    let set = response.header("set-cookie").unwrap();
+    assert!(secure(set), "{set}");
+    let cookie = cookie_of(&response);
+    let response = send(
+        address,
+        empty(
+            request("POST", "/logout")
+                .header("x-forwarded-proto", "https")
+                .header("cookie", &cookie),
+        ),
+    )
+    .await;
+    let cleared = response.header("set-cookie").unwrap();
+    assert!(cleared.contains("Max-Age=0") && secure(cleared), "{cleared}");
+    // Plain HTTP by the proxy's word: no `Secure`.
+    let response = send(
+        address,
+        empty(request("POST", "/login").header("x-forwarded-proto", "http")),
+    )
+    .await;
+    let set = response.header("set-cookie").unwrap();
+    assert!(!secure(set), "{set}");
 }

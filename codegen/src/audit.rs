@@ -14,7 +14,9 @@
 use crate::Compiled;
 use crate::checks::Rule;
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
+use crate::middleware::FromConfig;
 use crate::middleware::cors::Cors;
+use crate::middleware::metrics::{DEFAULT_PATH, Metrics};
 use crate::middleware::security_headers::{SecurityHeaders, Toggle};
 use crate::middleware::session::Session;
 use crate::model::{Layer, StackSpec};
@@ -32,6 +34,7 @@ pub const AUTH_WITHOUT_RATE_LIMIT: &str = "S1309";
 pub const REDIRECT_WITHOUT_TRUSTED_HOST: &str = "S1310";
 pub const NO_ACCESS_LOG: &str = "S1311";
 pub const DEV_PROFILE: &str = "S1312";
+pub const PUBLIC_METRICS: &str = "S1313";
 
 /// The audit's entries in the rule catalogue. `check: None`: reported only
 /// by [`audit`] (`strata check --deploy`), never by a build.
@@ -60,6 +63,10 @@ pub static RULES: &[Rule] = &[
     ),
     deploy(NO_ACCESS_LOG, "(deploy) no `access_log`"),
     deploy(DEV_PROFILE, "(deploy) a development profile selected"),
+    deploy(
+        PUBLIC_METRICS,
+        "(deploy) `metrics` answers its path to anyone who reaches the app",
+    ),
 ];
 
 const fn deploy(code: &'static str, summary: &'static str) -> Rule {
@@ -124,9 +131,9 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 Diagnostic::warning(
                     SESSION_NOT_HTTPS_ONLY,
                     &off.loc,
-                    "`session.https_only = false`: the session cookie is sent over plain HTTP too, where anyone on the path can read it",
+                    "`session.https_only = false`: the session cookie is `Secure` only on requests strata sees came over HTTPS; one issued over plain HTTP, or behind a proxy that `proxy` does not trust, travels in clear where anyone on the path can read it",
                 )
-                .help("remove `https_only = false` (the cookie then carries Secure), or override it only in the dev profile"),
+                .help("remove `https_only = false` (every cookie then carries Secure), or override it only in the dev profile"),
             );
         }
         if let Some(secret) = &session.secret {
@@ -232,6 +239,25 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 format!("the `{name}` profile is selected: its overrides are meant for development"),
             )
             .help("build for production without a profile, or with one made for it (e.g. `--profile prod`)"),
+        );
+    }
+
+    // `metrics` answers outside every scope and guard (S1101 says why a
+    // scope cannot hide it), and whether the network keeps the path
+    // internal is outside the description: the audit can only ask.
+    for layer in layers(spec, "metrics") {
+        let path = Metrics::from_config(&layer.config).map_or(DEFAULT_PATH, Metrics::path);
+        findings.push(
+            Diagnostic::warning(
+                PUBLIC_METRICS,
+                &layer.key.loc,
+                format!(
+                    "`metrics` serves `{path}` to anyone who reaches the app: it answers before every host check, guard and scope, so the route templates and traffic counts are public"
+                ),
+            )
+            .help(format!(
+                "serve the app behind a proxy that blocks `{path}` from outside (nginx: `location = {path} {{ deny all; }}`) and scrape it from the internal network, or keep the port the app listens on internal"
+            )),
         );
     }
     findings
@@ -407,6 +433,29 @@ mod tests {
             .map(|d| d.code)
             .collect();
         assert_eq!(at_null, [CORS_NULL_ORIGIN]);
+    }
+
+    #[test]
+    fn metrics_in_the_stack_is_a_public_endpoint_located_at_its_key_and_naming_its_path() {
+        for (text, path) in [
+            ("[metrics]\n", "/metrics"),
+            ("[metrics]\npath = \"/internal/prom\"\n", "/internal/prom"),
+        ] {
+            let (_, diagnostics) = audit_toml(text, None);
+            let found: Vec<_> = diagnostics.iter().filter(|d| d.code == PUBLIC_METRICS).collect();
+            assert_eq!(found.len(), 1, "{diagnostics:?}");
+            let finding = found[0];
+            assert_eq!(finding.level, Level::Warning);
+            let Loc::Bytes(range) = &finding.loc else { panic!() };
+            assert_eq!(&text[range.clone()], "metrics");
+            assert!(finding.message.contains(&format!("`{path}`")), "{}", finding.message);
+            let help = finding.help.as_deref().unwrap_or_default();
+            assert!(help.contains(&format!("blocks `{path}`")), "{help}");
+        }
+        // Without `metrics`, nothing to say; and a plain check never says it.
+        assert!(!codes("[timing]\n", None).contains(&PUBLIC_METRICS));
+        let (_, plain) = crate::compile_toml("[metrics]\n", None);
+        assert!(plain.iter().all(|d| d.code != PUBLIC_METRICS), "{plain:?}");
     }
 
     #[test]

@@ -214,6 +214,7 @@ fn as_written_enforces_every_hard_constraint() {
         ("cors", "decompression"),
         ("decompression", "body_limit"),
         ("proxy", "metrics"),
+        ("proxy", "session"),
         ("trace_context", "access_log"),
     ] {
         assert!(constraints.contains(&design), "{design:?} is not declared");

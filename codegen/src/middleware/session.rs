@@ -26,8 +26,8 @@ pub static DEF: Def = Def {
     whole_app: None,
     must_wrap: &["jwt"],
     must_wrap_why: "auth and the layers after it read the session, so it must exist before they run",
-    wrapped_by: &[],
-    wrapped_by_why: "",
+    wrapped_by: &["proxy"],
+    wrapped_by_why: "with `https_only = false` the cookie is `Secure` when the request came over HTTPS, which only `proxy` can tell behind a proxy",
     example: r#"secret_env = "SESSION_SECRET""#,
     read,
     rules: &[
@@ -159,8 +159,9 @@ impl Session {
 
 /// `same_site = "none"` sends the cookie on cross-site requests; browsers
 /// refuse such a cookie unless it is also `Secure`, so with
-/// `https_only = false` sessions silently never stick (and, where a browser
-/// did accept it, every site could ride the user's session).
+/// `https_only = false` (`Secure` only on requests that came over HTTPS)
+/// sessions silently never stick over plain HTTP (and, where a browser did
+/// accept it, every site could ride the user's session).
 fn check_same_site(spec: &StackSpec, diagnostics: &mut Diagnostics) {
     for config in spec.each::<Session>() {
         let Some(same_site) = config.same_site.as_ref().filter(|s| s.value == "none") else {

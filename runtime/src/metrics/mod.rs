@@ -13,7 +13,8 @@
 //! The layer sits outside every host check and auth layer (it ranks just
 //! inside `access_log`), so anyone who reaches the server can read the
 //! metrics: serve them on an internal port, or keep the path off the public
-//! proxy. strata refuses to hide the path from the access log (S1101).
+//! proxy. strata refuses to hide the path from the access log (S1101), and
+//! `strata check --deploy` reminds the deployer of it (S1313).
 //!
 //! # The series
 //!

@@ -50,7 +50,8 @@ impl Scheme {
 /// forwarded (`X-Forwarded-For`/`-Proto`/`-Host` or RFC 7239 `Forwarded`), or
 /// the connection's own when the peer is not trusted; the layer puts the
 /// result in the request extensions, and `trusted_host`, `https_redirect`,
-/// `rate_limit` and `access_log` read it from there.
+/// `rate_limit`, `access_log` and `session` (its `Secure` flag with
+/// `https_only = false`) read it from there.
 ///
 /// Without a `proxy` layer, they are the connection's: the peer address from
 /// axum's `ConnectInfo<SocketAddr>` (or `MockConnectInfo` in tests),

@@ -7,11 +7,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use super::{SameSite, SessionPolicy};
+use crate::proxy::is_https;
 use crate::response::{APPLICATION_JSON, fixed};
 
 /// The largest cookie browsers keep (RFC 6265 §6.1 minimums).
@@ -130,8 +131,23 @@ pub(crate) enum CookieError {
     Unsendable,
 }
 
-/// The `Set-Cookie` value that stores `value`, or clears the cookie when `None`.
-pub(crate) fn set_cookie(policy: &SessionPolicy, value: Option<&str>) -> Result<HeaderValue, CookieError> {
+/// Whether the cookie goes out with `Secure`: always with `https_only =
+/// true`; otherwise when the request came over HTTPS (ASP.NET Core's
+/// `CookieSecurePolicy.SameAsRequest`), as `proxy` resolved it from a trusted
+/// peer or the server recorded it. Never by what the client wrote: an
+/// `X-Forwarded-Proto` from an untrusted peer (or with no `proxy` at all) and
+/// a scheme in the request target change nothing.
+pub(crate) fn secure_for<B>(policy: &SessionPolicy, request: &Request<B>) -> bool {
+    policy.https_only || is_https(request)
+}
+
+/// The `Set-Cookie` value that stores `value`, or clears the cookie when
+/// `None`; `secure` as [`secure_for`] decided for the request.
+pub(crate) fn set_cookie(
+    policy: &SessionPolicy,
+    secure: bool,
+    value: Option<&str>,
+) -> Result<HeaderValue, CookieError> {
     let mut header = match value {
         Some(value) => format!(
             "{}={value}; Path={}; Max-Age={}",
@@ -152,7 +168,7 @@ pub(crate) fn set_cookie(policy: &SessionPolicy, value: Option<&str>) -> Result<
         SameSite::Strict => "; SameSite=Strict",
         SameSite::None => "; SameSite=None",
     });
-    if policy.https_only {
+    if secure {
         header.push_str("; Secure");
     }
     if header.len() > MAX_COOKIE_LEN {

@@ -2,8 +2,21 @@
 //! read and write through the [`Session`] handle.
 //!
 //! What a client sees: one cookie (named `session` by default) with
-//! `HttpOnly` always, `Secure` unless `https_only = false`, `SameSite`,
-//! `Path` and `Max-Age` as configured (and `Domain` when set).
+//! `HttpOnly` always, `SameSite`, `Path` and `Max-Age` as configured (and
+//! `Domain` when set), and `Secure`:
+//!
+//! - `https_only = true` (default): always, whatever the request came over;
+//! - `https_only = false`: when the request came over HTTPS, and only then
+//!   (ASP.NET Core's `CookieSecurePolicy.SameAsRequest`). "Came over HTTPS"
+//!   is [`ClientInfo::scheme`](crate::ClientInfo), the same fact
+//!   `https_redirect` acts on: what `proxy` believed from a trusted peer's
+//!   `X-Forwarded-Proto` (or `Forwarded: proto=`), else the connection's own
+//!   (plain HTTP under `axum::serve`, HTTPS when a TLS-terminating server
+//!   put a `ClientInfo` saying so). An `X-Forwarded-Proto: https` from an
+//!   untrusted peer, or in a stack without `proxy`, changes nothing, and
+//!   neither does a scheme written in the request target. A cookie issued
+//!   over plain HTTP then has no `Secure` and travels in clear, which is why
+//!   `strata check --deploy` warns about `https_only = false` (S1303).
 //!
 //! - `store = "cookie"` (default): the cookie holds the data itself, as
 //!   base64url JSON with its issue and expiry times, signed with HMAC-SHA256
@@ -81,7 +94,8 @@ pub struct SessionPolicy {
     pub path: &'static str,
     pub domain: Option<&'static str>,
     pub same_site: SameSite,
-    /// Send the cookie with `Secure`.
+    /// Send the cookie with `Secure` always; when `false`, only on requests
+    /// that came over HTTPS ([`ClientInfo::scheme`](crate::ClientInfo)).
     pub https_only: bool,
 }
 

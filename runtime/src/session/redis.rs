@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::cookie::{Signer, cookie_failure, due_for_renewal, finish_response, now, request_cookies, set_cookie};
+use super::cookie::{
+    Signer, cookie_failure, due_for_renewal, finish_response, now, request_cookies, secure_for, set_cookie,
+};
 use super::handle::State;
 use super::layer::signer;
 use super::{Session, SessionPolicy};
@@ -129,6 +131,7 @@ where
                 break;
             }
         }
+        let secure = secure_for(layer.policy, &request);
         // The ready service goes into the future; a clone stays for the next call.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
@@ -142,6 +145,7 @@ where
             id,
             issued,
             had_cookie,
+            secure,
             loaded: false,
             session: Session::default(),
             layer: layer.clone(),
@@ -265,6 +269,8 @@ pin_project! {
         id: Option<String>,
         issued: u64,
         had_cookie: bool,
+        // Whether the cookie carries `Secure`, decided from the request.
+        secure: bool,
         loaded: bool,
         session: Session,
         layer: RedisSessionLayer,
@@ -353,10 +359,10 @@ where
                     let header = match action {
                         Err(error) => return Poll::Ready(Ok(unavailable(&error))),
                         Ok(CookieAction::Keep) => None,
-                        Ok(CookieAction::Clear) => Some(set_cookie(policy, None)),
+                        Ok(CookieAction::Clear) => Some(set_cookie(policy, *this.secure, None)),
                         Ok(CookieAction::Set(id)) => {
                             let value = cookie_value(&this.layer.signer, policy.cookie, &id, now());
-                            Some(set_cookie(policy, Some(&value)))
+                            Some(set_cookie(policy, *this.secure, Some(&value)))
                         }
                     };
                     match header.transpose() {

@@ -7,7 +7,9 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::cookie::{CookieError, cookie_failure, due_for_renewal, finish_response, now, request_cookies, set_cookie};
+use super::cookie::{
+    CookieError, cookie_failure, due_for_renewal, finish_response, now, request_cookies, secure_for, set_cookie,
+};
 use super::{Session, SessionLayer};
 
 /// Middleware giving every request a [`Session`] kept in a signed cookie;
@@ -44,6 +46,7 @@ where
             }
         }
         let issued = opened.as_ref().map(|o| o.issued);
+        let secure = secure_for(policy, &request);
         let session = Session::with_data(opened.map(|o| o.data).unwrap_or_default());
         request.extensions_mut().insert(session.clone());
         ResponseFuture {
@@ -51,6 +54,7 @@ where
             session,
             had_cookie,
             issued,
+            secure,
             layer: self.layer.clone(),
         }
     }
@@ -66,6 +70,8 @@ pin_project! {
         had_cookie: bool,
         // When the request's valid cookie was issued.
         issued: Option<u64>,
+        // Whether the cookie carries `Secure`, decided from the request.
+        secure: bool,
         layer: SessionLayer,
     }
 }
@@ -85,7 +91,7 @@ where
         let now = now();
         let cookie = if state.data.is_empty() {
             // Clear a cookie the client holds (valid or not) once the session is empty.
-            this.had_cookie.then(|| set_cookie(policy, None))
+            this.had_cookie.then(|| set_cookie(policy, *this.secure, None))
         } else if state.changed
             || this
                 .issued
@@ -93,7 +99,9 @@ where
         {
             let expires = now.saturating_add(policy.max_age);
             let sealed = this.layer.signer.seal(policy.cookie, &state.data, now, expires);
-            Some(sealed.map_or(Err(CookieError::Unsendable), |value| set_cookie(policy, Some(&value))))
+            Some(sealed.map_or(Err(CookieError::Unsendable), |value| {
+                set_cookie(policy, *this.secure, Some(&value))
+            }))
         } else {
             None
         };

@@ -6,6 +6,7 @@ use tower_layer::Layer;
 
 use super::cookie::{Signer, now};
 use super::{SameSite, Session, SessionLayer, SessionPolicy};
+use crate::proxy::{ClientInfo, Scheme};
 use crate::test_util::{body_string, header_values};
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -313,4 +314,134 @@ fn the_handle_api() {
     bad.insert((1, 2), 3);
     assert!(session.insert("bad", bad).is_err());
     assert!(session.is_empty());
+}
+
+/// `https_only = false`: `Secure` follows the scheme the request came over.
+static SAME_AS_REQUEST: SessionPolicy = SessionPolicy {
+    https_only: false,
+    ..POLICY
+};
+
+/// The `Set-Cookie` of `path` through `session` alone, with `client` in the
+/// request extensions (what `proxy` or a TLS-terminating server puts there)
+/// and the given request headers.
+async fn set_cookie_with(
+    policy: &'static SessionPolicy,
+    path: &str,
+    client: Option<ClientInfo>,
+    headers: &[(&str, &str)],
+) -> Vec<String> {
+    let mut builder = Request::builder().uri(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(Body::empty()).unwrap();
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+    }
+    let response = SessionLayer::new(policy, SECRET, "SESSION_SECRET")
+        .unwrap()
+        .layer(app())
+        .oneshot(request)
+        .await
+        .unwrap();
+    header_values(&response, "set-cookie")
+}
+
+fn over(scheme: Scheme) -> Option<ClientInfo> {
+    Some(ClientInfo {
+        scheme,
+        ..ClientInfo::default()
+    })
+}
+
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie.split(';').any(|attribute| attribute.trim() == "Secure")
+}
+
+#[tokio::test]
+async fn without_https_only_the_cookie_is_secure_exactly_when_the_request_came_over_https() {
+    let https = set_cookie_with(&SAME_AS_REQUEST, "/login", over(Scheme::Https), &[]).await;
+    assert_eq!(https.len(), 1);
+    assert!(https[0].ends_with("; HttpOnly; SameSite=Lax; Secure"), "{}", https[0]);
+    let http = set_cookie_with(&SAME_AS_REQUEST, "/login", over(Scheme::Http), &[]).await;
+    assert!(http[0].ends_with("; HttpOnly; SameSite=Lax"), "{}", http[0]);
+    // No `ClientInfo` at all (no `proxy`, `axum::serve`): plain HTTP.
+    let bare = set_cookie_with(&SAME_AS_REQUEST, "/login", None, &[]).await;
+    assert!(!is_secure(&bare[0]), "{}", bare[0]);
+    // Clearing the cookie over HTTPS must be `Secure` too, or a browser that
+    // holds the `Secure` cookie ignores the removal.
+    let cookie = https[0].split(';').next().unwrap().to_owned();
+    let cleared = set_cookie_with(&SAME_AS_REQUEST, "/logout", over(Scheme::Https), &[("cookie", &cookie)]).await;
+    assert!(cleared[0].contains("Max-Age=0"), "{}", cleared[0]);
+    assert!(is_secure(&cleared[0]), "{}", cleared[0]);
+}
+
+#[tokio::test]
+async fn https_only_is_secure_whatever_the_request_came_over() {
+    for client in [over(Scheme::Http), over(Scheme::Https), None] {
+        let set = set_cookie_with(&POLICY, "/login", client.clone(), &[]).await;
+        assert!(is_secure(&set[0]), "{client:?}: {}", set[0]);
+    }
+}
+
+#[tokio::test]
+async fn attack_a_client_cannot_claim_https_without_a_trusted_proxy() {
+    // What a client writes is not how it connected: a forged
+    // `X-Forwarded-Proto`/`Forwarded`/`X-Forwarded-Ssl` with no `proxy` in
+    // the stack, or a scheme in the request target.
+    let forged = [
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "proto=https"),
+        ("x-forwarded-ssl", "on"),
+        ("x-forwarded-scheme", "https"),
+    ];
+    let set = set_cookie_with(&SAME_AS_REQUEST, "/login", None, &forged).await;
+    assert!(!is_secure(&set[0]), "{}", set[0]);
+    let set = set_cookie_with(&SAME_AS_REQUEST, "https://example.com/login", None, &forged).await;
+    assert!(!is_secure(&set[0]), "{}", set[0]);
+}
+
+/// `proxy` in front of `session`: a trusted peer's `X-Forwarded-Proto`
+/// decides; an untrusted peer's is stripped and changes nothing.
+#[tokio::test]
+async fn behind_proxy_only_a_trusted_peers_forwarded_proto_makes_the_cookie_secure() {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+
+    use crate::proxy::{Cidr, ForwardedHeaders, ProxyLayer, ProxyPolicy, Trust};
+
+    static TRUST_10_8: ProxyPolicy = ProxyPolicy {
+        // 10.0.0.0/8, IPv4-mapped.
+        trust: Trust::Proxies(&[Cidr {
+            bytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0],
+            prefix: 104,
+        }]),
+        headers: ForwardedHeaders::XForwarded,
+    };
+    let stack = ProxyLayer::new(&TRUST_10_8).layer(
+        SessionLayer::new(&SAME_AS_REQUEST, SECRET, "SESSION_SECRET")
+            .unwrap()
+            .layer(app()),
+    );
+    let from = |peer: &str, proto: &str| {
+        let mut request = Request::builder()
+            .uri("/login")
+            .header("x-forwarded-for", "198.51.100.7")
+            .header("x-forwarded-proto", proto)
+            .body(Body::empty())
+            .unwrap();
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    };
+    let cookie_of = |response: Response<Body>| header_values(&response, "set-cookie").remove(0);
+
+    let trusted_https = cookie_of(stack.clone().oneshot(from("10.1.2.3:4000", "https")).await.unwrap());
+    assert!(is_secure(&trusted_https), "{trusted_https}");
+    let trusted_http = cookie_of(stack.clone().oneshot(from("10.1.2.3:4000", "http")).await.unwrap());
+    assert!(!is_secure(&trusted_http), "{trusted_http}");
+    let forged = cookie_of(stack.clone().oneshot(from("203.0.113.9:4000", "https")).await.unwrap());
+    assert!(!is_secure(&forged), "{forged}");
 }
