@@ -40,6 +40,11 @@ enum Command {
         /// Also run the production audit (S13xx); exit 1 when any fires.
         #[arg(long)]
         deploy: bool,
+        /// With --deploy: an audit finding (S13xx) this deployment has
+        /// dealt with elsewhere, e.g. `--allow S1313` when the proxy in front
+        /// blocks /metrics. Repeatable. Errors cannot be allowed.
+        #[arg(long, value_name = "CODE", requires = "deploy")]
+        allow: Vec<String>,
     },
     /// Render the stack as a Rust module (`stack(app)`, `try_stack(app)`).
     Gen {
@@ -310,7 +315,8 @@ fn run(command: Command, out: &mut Output) -> Result<ExitCode, String> {
             profile,
             format,
             deploy,
-        } => check(&file, profile.as_deref(), format, deploy, out),
+            allow,
+        } => check(&file, profile.as_deref(), format, deploy, &allow, out),
         Command::Gen {
             file,
             output,
@@ -360,9 +366,19 @@ fn check(
     profile: Option<&str>,
     format: Format,
     deploy: bool,
+    allow: &[String],
     out: &mut Output,
 ) -> Result<ExitCode, String> {
-    let units = load(file, profile, deploy)?;
+    if let Some(code) = allow.iter().find(|code| !audit::is_audit_code(code)) {
+        return Err(format!(
+            "--allow {code}: only production-audit findings (S1301 to S1313) can be allowed; errors must be fixed"
+        ));
+    }
+    let mut units = load(file, profile, deploy)?;
+    for unit in &mut units {
+        unit.diagnostics
+            .retain(|diagnostic| !allow.iter().any(|code| code == diagnostic.code));
+    }
     let failed = units
         .iter()
         .any(|unit| unit.compiled.is_none() || (deploy && unit.audit_findings() > 0));

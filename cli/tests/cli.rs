@@ -685,3 +685,60 @@ fn check_reports_bad_guard_values_at_their_line_and_column() {
         assert!(error_line.starts_with(&format!("error[{code}]")), "{error_line}");
     }
 }
+
+/// `--allow CODE` drops an audit finding the deployment deals with
+/// elsewhere (a proxy that blocks /metrics), and only audit findings.
+#[test]
+fn check_deploy_allow_drops_one_audit_code_and_never_an_error() {
+    let fixture = "s1313_public_metrics.toml";
+    let all = run_deploy(fixture, &[]);
+    assert!(all.stderr.contains("warning[S1313]"), "{}", all.stderr);
+    let allowed = run_deploy(fixture, &["--allow".into(), "S1313".into()]);
+    assert!(!allowed.stderr.contains("S1313"), "{}", allowed.stderr);
+    let others = |report: &str| {
+        report
+            .lines()
+            .filter(|line| line.starts_with("warning[S13"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let mut expected = others(&all.stderr);
+    expected.retain(|line| !line.starts_with("warning[S1313]"));
+    assert_eq!(others(&allowed.stderr), expected, "the other findings stay");
+
+    // Everything a fixture fires, allowed: the audit passes.
+    let codes: Vec<String> = others(&all.stderr)
+        .iter()
+        .map(|line| line["warning[".len().."warning[".len() + 5].to_string())
+        .collect();
+    let args: Vec<String> = codes
+        .iter()
+        .flat_map(|code| ["--allow".to_string(), code.clone()])
+        .collect();
+    let clean = run_deploy(fixture, &args);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert!(
+        clean.stdout.contains("production audit (no profile): no findings"),
+        "{}",
+        clean.stdout
+    );
+
+    let error_code = run_deploy(fixture, &["--allow".into(), "S0101".into()]);
+    assert_ne!(error_code.code, 0);
+    assert!(
+        error_code.stderr.contains("only production-audit findings"),
+        "{}",
+        error_code.stderr
+    );
+
+    let without_deploy = strata()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deploy"))
+        .args(["check", fixture, "--allow", "S1313"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        without_deploy.status.code(),
+        Some(2),
+        "clap refuses --allow without --deploy"
+    );
+}

@@ -256,7 +256,7 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 ),
             )
             .help(format!(
-                "serve the app behind a proxy that blocks `{path}` from outside (nginx: `location = {path} {{ deny all; }}`) and scrape it from the internal network, or keep the port the app listens on internal"
+                "serve the app behind a proxy that blocks `{path}` from outside (nginx: `location = {path} {{ deny all; }}`) and scrape it from the internal network, or keep the port the app listens on internal; once it is, `strata check --deploy --allow S1313`"
             )),
         );
     }

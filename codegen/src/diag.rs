@@ -124,6 +124,11 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Keeps only the diagnostics for which `keep` says true.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.list.retain(keep);
+    }
+
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
     }
