@@ -342,6 +342,7 @@ fn example_of(expected: &str) -> &'static str {
         "a string" => "\"...\"",
         "a list of strings" => "[\"...\"]",
         "a boolean" => "true",
+        "a non-negative integer" => "600",
         "a string or a non-negative integer" => "\"2MB\"",
         "a list of numbers" => "[0.1, 0.5, 1]",
         _ => "...",
