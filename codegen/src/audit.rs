@@ -113,9 +113,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 redirect.as_ref().unwrap_or(target.missing_at),
                 "`https_redirect` without `trusted_host`: the redirect sends clients to whatever Host they were given",
             )
-            .help(
-                "add [trusted_host] with allowed_hosts = [\"api.example.com\"]: a forged Host then gets 400 instead of a redirect to it",
-            ),
+            .help(format!(
+                "add {}: a forged Host then gets 400 instead of a redirect to it",
+                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+            )),
         );
     } else if !has("trusted_host") {
         findings.push(
@@ -124,7 +125,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 "no `trusted_host`: the app answers requests for any Host, and links it builds from the Host can be forged",
             )
-            .help("add [trusted_host] with allowed_hosts = [\"api.example.com\"]; other hosts then get 400"),
+            .help(format!(
+                "add {}; other hosts then get 400",
+                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+            )),
         );
     }
 
@@ -191,7 +195,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 format!("no `timeout`: a slow handler or a stalled upstream holds its connection, and its memory, for ever{paths}"),
             )
-            .help("add [timeout] with request = \"30s\": the client then gets 503 instead of waiting"),
+            .help(format!(
+                "add {}: the client then gets 503 instead of waiting",
+                entry(target.missing_at, "timeout", "request = \"30s\"")
+            )),
         );
     }
     if let Some(paths) = missing_on(spec, &branches, "body_limit") {
@@ -201,7 +208,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 format!("no `body_limit`: a client can send a body as large as the handler is willing to read{paths}"),
             )
-            .help("add [body_limit] with max = \"2MB\": larger bodies then get 413 before the handler runs"),
+            .help(format!(
+                "add {}: larger bodies then get 413 before the handler runs",
+                entry(target.missing_at, "body_limit", "max = \"2MB\"")
+            )),
         );
     }
 
@@ -214,7 +224,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 "no `access_log`: requests, rejections included, leave no trace to investigate an incident with",
             )
-            .help("add [access_log]: one `tracing` event per request, without Authorization or Cookie"),
+            .help(format!(
+                "add {}: one `tracing` event per request, without Authorization or Cookie",
+                entry(target.missing_at, "access_log", "")
+            )),
         );
     }
 
@@ -250,6 +263,19 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
         );
     }
     findings
+}
+
+const ALLOWED_HOSTS: &str = "allowed_hosts = [\"api.example.com\"]";
+
+/// A middleware to add, as the description at `at` writes one: an entry of
+/// the attribute (`timeout(request = "30s")`) or a stack.toml table.
+fn entry(at: &Loc, name: &str, options: &str) -> String {
+    match (at, options) {
+        (Loc::Span(_), "") => name.to_string(),
+        (Loc::Span(_), _) => format!("{name}({options})"),
+        (Loc::Bytes(_), "") => format!("[{name}]"),
+        (Loc::Bytes(_), _) => format!("[{name}] with {options}"),
+    }
 }
 
 /// Who takes a branch: "other paths" for the whole app's, else its scope's pattern.
@@ -316,7 +342,8 @@ fn auth_without_rate_limit(spec: &StackSpec, branches: &[Branch], findings: &mut
                 format!("`{name}` checks credentials but no `rate_limit` slows down a client that guesses them{on}"),
             )
             .help(format!(
-                "add [rate_limit] with requests = 120, per = \"1m\"{place}: strata puts it in front of the auth layer"
+                "add {}{place}: strata puts it in front of the auth layer",
+                entry(&guard.key.loc, "rate_limit", "requests = 120, per = \"1m\"")
             )),
         );
     }
@@ -338,7 +365,10 @@ fn hsts(target: Target<'_>, branches: &[Branch], findings: &mut Diagnostics) {
                 target.missing_at,
                 format!("no `security_headers`: responses carry no Strict-Transport-Security, so browsers keep trying plain HTTP first{paths}"),
             )
-            .help("add [security_headers]: HSTS (max-age=31536000), nosniff, frame and referrer policies"),
+            .help(format!(
+                "add {}: HSTS (max-age=31536000), nosniff, frame and referrer policies",
+                entry(target.missing_at, "security_headers", "")
+            )),
         );
     }
     for layer in layers(target.spec, "security_headers") {
@@ -374,7 +404,10 @@ fn hsts_off(target: Target<'_>, layer: &Layer, headers: &SecurityHeaders, findin
                         &zero.loc,
                         "`security_headers.hsts.max_age = 0` tells browsers to forget HSTS",
                     )
-                    .help("write hsts(max_age = 31536000), one year"),
+                    .help(match zero.loc {
+                        Loc::Span(_) => "write hsts(max_age = 31536000), one year",
+                        Loc::Bytes(_) => "write hsts = { max_age = 31536000 }, one year",
+                    }),
                 );
             }
         }
@@ -580,6 +613,48 @@ mod tests {
         let everywhere = "[timeout]\n[body_limit]\n[security_headers]\n[scope.\"/api/*\".timeout]\nrequest = \"5s\"\n";
         for code in [NO_TIMEOUT, NO_BODY_LIMIT, NO_HSTS] {
             assert!(located(everywhere, code).is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn each_fix_is_written_in_the_syntax_of_the_description_it_fixes() {
+        let helps =
+            |findings: &Diagnostics| -> Vec<String> { findings.iter().filter_map(|d| d.help.clone()).collect() };
+        // `strata check --deploy src/main.rs` audits the attribute: the fix is an entry of it.
+        let document = crate::parse::attr::parse(quote::quote!(
+            jwt(secret_env = "J"),
+            security_headers(hsts(max_age = 0))
+        ))
+        .unwrap();
+        let (compiled, _) = crate::compile(&document);
+        let findings = audit(Target {
+            spec: &compiled.unwrap().spec,
+            document: &document,
+            missing_at: &Loc::Span(proc_macro2::Span::call_site()),
+            profile: None,
+        });
+        let attribute = helps(&findings);
+        for fix in [
+            "add trusted_host(allowed_hosts = [\"api.example.com\"]); other hosts then get 400",
+            "write hsts(max_age = 31536000), one year",
+            "add timeout(request = \"30s\"): the client then gets 503 instead of waiting",
+            "add rate_limit(requests = 120, per = \"1m\"): strata puts it in front of the auth layer",
+            "add access_log: one `tracing` event per request, without Authorization or Cookie",
+        ] {
+            assert!(attribute.iter().any(|help| help == fix), "{fix}\n{attribute:#?}");
+        }
+        // stack.toml: tables.
+        let (_, findings) = audit_toml(
+            "[jwt]\nsecret_env = \"J\"\n[security_headers]\nhsts = { max_age = 0 }\n",
+            None,
+        );
+        let toml = helps(&findings);
+        for fix in [
+            "add [trusted_host] with allowed_hosts = [\"api.example.com\"]; other hosts then get 400",
+            "write hsts = { max_age = 31536000 }, one year",
+            "add [access_log]: one `tracing` event per request, without Authorization or Cookie",
+        ] {
+            assert!(toml.iter().any(|help| help == fix), "{fix}\n{toml:#?}");
         }
     }
 
