@@ -16,6 +16,9 @@
 //!
 //! # Quick start
 //!
+//! With `strata = "0.1"`, `axum = "0.8"` and `tokio` (features `macros`,
+//! `rt-multi-thread`, `net`) in `[dependencies]`:
+//!
 //! ```no_run
 //! use axum::{Router, routing::get};
 //!
@@ -236,7 +239,13 @@
 //! | [`Session`] | `session` | `get`, `insert`, `remove`, `clear`, `renew`; saved when the response leaves the session layer |
 //! | [`Claims`] | `jwt` | the verified claims: `subject()`, `get::<T>(name)`, `deserialize::<T>()` |
 //! | [`ClientInfo`] | `proxy` (else the connection) | the client's `ip`, `scheme` and `host` |
-//! | `TraceContext` | `trace_context` | the W3C trace: `trace_id()`, `traceparent()` to send on outgoing calls |
+//! | [`TraceContext`] | `trace_context` | the W3C trace: `trace_id()`, `traceparent()` and `tracestate()` to send on outgoing calls |
+//!
+//! All but `ClientInfo` exist only on requests their middleware ran on (in
+//! a scoped stack, only on the paths of the scopes that have it): elsewhere
+//! the handler is not run and the client gets `Claims`' 401, or a `500`
+//! naming the missing middleware (`strata: no trace_context middleware in
+//! the stack`). Take `Option<T>` on a route that works with and without it.
 //!
 //! # The order
 //!

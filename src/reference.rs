@@ -118,6 +118,11 @@
 //! | S1312 | a development profile selected (`dev`, `development`, `local`, `test`) |
 //! | S1313 | `metrics` is in the stack: its path answers anyone who reaches the app, outside every guard (route templates, traffic counts) |
 //!
+//! With scopes, S1302, S1307, S1308 and S1309 look at each branch: a `timeout`
+//! in `/api/*` alone leaves the other paths without one, and a `rate_limit` in
+//! `/api/*` does not guard the `api_key` of `/admin/*`; the finding names the
+//! paths left out (`(on other paths, /admin/*)`).
+//!
 //! # Testing a stack
 //!
 //! A stack is a tower `Service`: drive it with `tower::ServiceExt::oneshot`,

@@ -265,6 +265,17 @@ fn load_rust(file: &Path, name: String, text: String, deploy: bool) -> Result<Ve
                     diagnostics,
                 }
             }
+            Description::Unreadable(ref error) => {
+                let mut diagnostics = Diagnostics::default();
+                diagnostics.push(error.clone());
+                Unit {
+                    title,
+                    name: name.clone(),
+                    text: text.clone(),
+                    compiled: None,
+                    diagnostics: render::spans_to_bytes(diagnostics),
+                }
+            }
             Description::Inline(ref document) => {
                 let (compiled, mut diagnostics) = strata_codegen::compile(document);
                 if deploy && let Some(compiled) = &compiled {

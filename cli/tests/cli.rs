@@ -583,6 +583,31 @@ fn a_rust_file_without_a_stack_or_with_a_bad_one_says_so() {
     assert_eq!(code, Some(2), "{message}");
 }
 
+#[test]
+fn an_unparsable_attribute_does_not_hide_the_other_stacks_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.rs"),
+        "#[strata::stack(scope(path = \"/x\"))]\nfn bad() {}\n\n#[strata::stack(cors(allow_origins = [\"*\"], allow_credentials = true))]\nfn wrong() {}\n\n#[strata::stack(request_id)]\nfn good() {}\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("strata")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "main.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        report.contains("the #[strata::stack] attribute does not parse"),
+        "{report}"
+    );
+    assert!(report.contains("error[S0101]"), "{report}");
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.contains("main.rs: fn good: ok, 1 layers"), "{summary}");
+}
+
 /// `strata check | head` and friends: a reader that goes away ends the
 /// output, not the command with a panic (exit 101).
 #[test]

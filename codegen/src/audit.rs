@@ -9,7 +9,10 @@
 //!
 //! Middlewares are found by name through the registry, so a middleware that
 //! this build of strata does not know (`timeout`, `body_limit` before they
-//! land) simply counts as absent from the stack.
+//! land) simply counts as absent from the stack. In a stack with scopes a
+//! guard is looked for in every branch: a `timeout` in `/api/*` alone leaves
+//! the other paths without one, and a `rate_limit` in `/api/*` does not slow
+//! down guessing of the `api_key` in `/admin/*`.
 
 use crate::Compiled;
 use crate::checks::Rule;
@@ -20,6 +23,7 @@ use crate::middleware::metrics::{DEFAULT_PATH, Metrics};
 use crate::middleware::security_headers::{SecurityHeaders, Toggle};
 use crate::middleware::session::Session;
 use crate::model::{Layer, StackSpec};
+use crate::scope::Branch;
 use crate::tree::{Document, Value};
 
 pub const NO_TRUSTED_HOST: &str = "S1301";
@@ -99,6 +103,7 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
     let mut findings = Diagnostics::default();
     let spec = target.spec;
     let has = |name: &str| layers(spec, name).next().is_some();
+    let branches = crate::scope::branches(spec);
 
     if has("https_redirect") && !has("trusted_host") {
         let redirect = layers(spec, "https_redirect").next().map(|l| l.key.loc.clone());
@@ -108,9 +113,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 redirect.as_ref().unwrap_or(target.missing_at),
                 "`https_redirect` without `trusted_host`: the redirect sends clients to whatever Host they were given",
             )
-            .help(
-                "add [trusted_host] with allowed_hosts = [\"api.example.com\"]: a forged Host then gets 400 instead of a redirect to it",
-            ),
+            .help(format!(
+                "add {}: a forged Host then gets 400 instead of a redirect to it",
+                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+            )),
         );
     } else if !has("trusted_host") {
         findings.push(
@@ -119,11 +125,14 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 "no `trusted_host`: the app answers requests for any Host, and links it builds from the Host can be forged",
             )
-            .help("add [trusted_host] with allowed_hosts = [\"api.example.com\"]; other hosts then get 400"),
+            .help(format!(
+                "add {}; other hosts then get 400",
+                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+            )),
         );
     }
 
-    hsts(target, &mut findings);
+    hsts(target, &branches, &mut findings);
 
     for session in spec.each::<Session>() {
         if let Some(off) = session.https_only.as_ref().filter(|flag| !flag.value) {
@@ -179,44 +188,34 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
         }
     }
 
-    if !has("timeout") {
+    if let Some(paths) = missing_on(spec, &branches, "timeout") {
         findings.push(
             Diagnostic::warning(
                 NO_TIMEOUT,
                 target.missing_at,
-                "no `timeout`: a slow handler or a stalled upstream holds its connection, and its memory, for ever",
+                format!("no `timeout`: a slow handler or a stalled upstream holds its connection, and its memory, for ever{paths}"),
             )
-            .help("add [timeout] with request = \"30s\": the client then gets 503 instead of waiting"),
+            .help(format!(
+                "add {}: the client then gets 503 instead of waiting",
+                entry(target.missing_at, "timeout", "request = \"30s\"")
+            )),
         );
     }
-    if !has("body_limit") {
+    if let Some(paths) = missing_on(spec, &branches, "body_limit") {
         findings.push(
             Diagnostic::warning(
                 NO_BODY_LIMIT,
                 target.missing_at,
-                "no `body_limit`: a client can send a body as large as the handler is willing to read",
+                format!("no `body_limit`: a client can send a body as large as the handler is willing to read{paths}"),
             )
-            .help("add [body_limit] with max = \"2MB\": larger bodies then get 413 before the handler runs"),
+            .help(format!(
+                "add {}: larger bodies then get 413 before the handler runs",
+                entry(target.missing_at, "body_limit", "max = \"2MB\"")
+            )),
         );
     }
 
-    if !has("rate_limit") {
-        for guard in spec
-            .layers
-            .iter()
-            .filter(|layer| matches!(layer.config.def().name, "jwt" | "api_key"))
-        {
-            let name = guard.config.def().name;
-            findings.push(
-                Diagnostic::warning(
-                    AUTH_WITHOUT_RATE_LIMIT,
-                    &guard.key.loc,
-                    format!("`{name}` checks credentials but no `rate_limit` slows down a client that guesses them"),
-                )
-                .help("add [rate_limit] with requests = 120, per = \"1m\": strata puts it in front of the auth layer"),
-            );
-        }
-    }
+    auth_without_rate_limit(spec, &branches, &mut findings);
 
     if !has("access_log") {
         findings.push(
@@ -225,7 +224,10 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
                 target.missing_at,
                 "no `access_log`: requests, rejections included, leave no trace to investigate an incident with",
             )
-            .help("add [access_log]: one `tracing` event per request, without Authorization or Cookie"),
+            .help(format!(
+                "add {}: one `tracing` event per request, without Authorization or Cookie",
+                entry(target.missing_at, "access_log", "")
+            )),
         );
     }
 
@@ -263,6 +265,90 @@ pub fn audit(target: Target<'_>) -> Diagnostics {
     findings
 }
 
+const ALLOWED_HOSTS: &str = "allowed_hosts = [\"api.example.com\"]";
+
+/// A middleware to add, as the description at `at` writes one: an entry of
+/// the attribute (`timeout(request = "30s")`) or a stack.toml table.
+fn entry(at: &Loc, name: &str, options: &str) -> String {
+    match (at, options) {
+        (Loc::Span(_), "") => name.to_string(),
+        (Loc::Span(_), _) => format!("{name}({options})"),
+        (Loc::Bytes(_), "") => format!("[{name}]"),
+        (Loc::Bytes(_), _) => format!("[{name}] with {options}"),
+    }
+}
+
+/// Who takes a branch: "other paths" for the whole app's, else its scope's pattern.
+fn label(spec: &StackSpec, branch: &Branch) -> String {
+    branch.scope.map_or_else(
+        || "other paths".to_string(),
+        |index| spec.scopes[index].pattern.value.clone(),
+    )
+}
+
+fn branch_has(branch: &Branch, name: &str) -> bool {
+    layers(&branch.spec, name).next().is_some()
+}
+
+/// Where `name` is missing: `None` when every branch has it, `Some("")`
+/// when none does, else the paths left without it (" (on other paths,
+/// /admin/*)"), to end the finding's message with.
+fn missing_on(spec: &StackSpec, branches: &[Branch], name: &str) -> Option<String> {
+    let lacking: Vec<String> = branches
+        .iter()
+        .filter(|branch| !branch_has(branch, name))
+        .map(|branch| label(spec, branch))
+        .collect();
+    match lacking.len() {
+        0 => None,
+        n if n == branches.len() => Some(String::new()),
+        _ => Some(format!(" (on {})", lacking.join(", "))),
+    }
+}
+
+/// S1309, branch by branch: an auth layer is guarded only by a `rate_limit`
+/// in its own branch. A whole-app guard is reported once, with every path
+/// it guards alone.
+fn auth_without_rate_limit(spec: &StackSpec, branches: &[Branch], findings: &mut Diagnostics) {
+    let mut unguarded: Vec<(usize, Vec<String>)> = Vec::new();
+    for branch in branches.iter().filter(|branch| !branch_has(branch, "rate_limit")) {
+        for (position, layer) in branch.spec.layers.iter().enumerate() {
+            if !matches!(layer.config.def().name, "jwt" | "api_key") {
+                continue;
+            }
+            let index = branch.origin[position];
+            match unguarded.iter_mut().find(|(guard, _)| *guard == index) {
+                Some((_, paths)) => paths.push(label(spec, branch)),
+                None => unguarded.push((index, vec![label(spec, branch)])),
+            }
+        }
+    }
+    unguarded.sort_by_key(|(index, _)| *index);
+    for (index, paths) in unguarded {
+        let guard = &spec.layers[index];
+        let name = guard.config.def().name;
+        let (on, place) = if spec.scopes.is_empty() {
+            (String::new(), "")
+        } else {
+            (
+                format!(" (on {})", paths.join(", ")),
+                " (to the whole app, or to the scope)",
+            )
+        };
+        findings.push(
+            Diagnostic::warning(
+                AUTH_WITHOUT_RATE_LIMIT,
+                &guard.key.loc,
+                format!("`{name}` checks credentials but no `rate_limit` slows down a client that guesses them{on}"),
+            )
+            .help(format!(
+                "add {}{place}: strata puts it in front of the auth layer",
+                entry(&guard.key.loc, "rate_limit", "requests = 120, per = \"1m\"")
+            )),
+        );
+    }
+}
+
 /// The layers of one middleware, found by name: a name this build does not
 /// know matches nothing.
 fn layers<'a>(spec: &'a StackSpec, name: &'a str) -> impl Iterator<Item = &'a Layer> + 'a {
@@ -271,24 +357,36 @@ fn layers<'a>(spec: &'a StackSpec, name: &'a str) -> impl Iterator<Item = &'a La
 
 /// HSTS is on unless `security_headers` is absent, `hsts = false`, or
 /// `hsts.max_age = 0` (which tells browsers to forget it).
-fn hsts(target: Target<'_>, findings: &mut Diagnostics) {
-    let Some(layer) = layers(target.spec, "security_headers").next() else {
+fn hsts(target: Target<'_>, branches: &[Branch], findings: &mut Diagnostics) {
+    if let Some(paths) = missing_on(target.spec, branches, "security_headers") {
         findings.push(
             Diagnostic::warning(
                 NO_HSTS,
                 target.missing_at,
-                "no `security_headers`: responses carry no Strict-Transport-Security, so browsers keep trying plain HTTP first",
+                format!("no `security_headers`: responses carry no Strict-Transport-Security, so browsers keep trying plain HTTP first{paths}"),
             )
-            .help("add [security_headers]: HSTS (max-age=31536000), nosniff, frame and referrer policies"),
+            .help(format!(
+                "add {}: HSTS (max-age=31536000), nosniff, frame and referrer policies",
+                entry(target.missing_at, "security_headers", "")
+            )),
         );
-        return;
-    };
-    let Some(headers) = target.spec.each::<SecurityHeaders>().next() else {
-        return;
-    };
+    }
+    for layer in layers(target.spec, "security_headers") {
+        let Some(headers) = SecurityHeaders::from_config(&layer.config) else {
+            continue;
+        };
+        hsts_off(target, layer, headers, findings);
+    }
+}
+
+/// `hsts = false` or `hsts.max_age = 0` in one `security_headers`.
+fn hsts_off(target: Target<'_>, layer: &Layer, headers: &SecurityHeaders, findings: &mut Diagnostics) {
     match &headers.hsts {
         Toggle::Off => {
-            let at = option_value(target.document, "security_headers", "hsts").unwrap_or_else(|| layer.key.loc.clone());
+            // The document's top-level entry is the whole app's; a scope's is found by its key.
+            let at = option_value(target.document, "security_headers", "hsts")
+                .filter(|_| layer.scope.is_none())
+                .unwrap_or_else(|| layer.key.loc.clone());
             findings.push(
                 Diagnostic::warning(
                     NO_HSTS,
@@ -306,7 +404,10 @@ fn hsts(target: Target<'_>, findings: &mut Diagnostics) {
                         &zero.loc,
                         "`security_headers.hsts.max_age = 0` tells browsers to forget HSTS",
                     )
-                    .help("write hsts(max_age = 31536000), one year"),
+                    .help(match zero.loc {
+                        Loc::Span(_) => "write hsts(max_age = 31536000), one year",
+                        Loc::Bytes(_) => "write hsts = { max_age = 31536000 }, one year",
+                    }),
                 );
             }
         }
@@ -456,6 +557,105 @@ mod tests {
         assert!(!codes("[timing]\n", None).contains(&PUBLIC_METRICS));
         let (_, plain) = crate::compile_toml("[metrics]\n", None);
         assert!(plain.iter().all(|d| d.code != PUBLIC_METRICS), "{plain:?}");
+    }
+
+    /// Each finding of `code` as "the text at its location: message".
+    fn located(text: &str, code: &str) -> Vec<String> {
+        let (_, diagnostics) = audit_toml(text, None);
+        diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| {
+                let Loc::Bytes(range) = &d.loc else { panic!() };
+                format!("{}: {}", &text[range.clone()], d.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_scope_whose_auth_has_no_rate_limit_in_its_branch_is_s1309() {
+        // The /api/* limit does not slow down guessing of the /admin/* keys.
+        let text = "[scope.\"/api/*\".jwt]\nsecret_env = \"J\"\n\
+                    [scope.\"/api/*\".rate_limit]\nrequests = 5\nper = \"1m\"\nkey = \"jwt:sub\"\n\
+                    [scope.\"/admin/*\".api_key]\nkeys_env = \"K\"\n";
+        assert_eq!(
+            located(text, AUTH_WITHOUT_RATE_LIMIT),
+            [
+                "api_key: `api_key` checks credentials but no `rate_limit` slows down a client that guesses them (on /admin/*)"
+            ]
+        );
+        // A whole-app limit guards every branch; a whole-app guard limited in
+        // one scope only is reported once, naming the paths left unguarded.
+        let guarded = "[rate_limit]\nrequests = 5\nper = \"1m\"\n[scope.\"/admin/*\".api_key]\nkeys_env = \"K\"\n";
+        assert!(located(guarded, AUTH_WITHOUT_RATE_LIMIT).is_empty());
+        let partly = "[jwt]\nsecret_env = \"J\"\n\
+                      [scope.\"/api/*\".rate_limit]\nrequests = 5\nper = \"1m\"\n\
+                      [scope.\"/admin/*\".timing]\n";
+        assert_eq!(
+            located(partly, AUTH_WITHOUT_RATE_LIMIT),
+            [
+                "jwt: `jwt` checks credentials but no `rate_limit` slows down a client that guesses them (on other paths, /admin/*)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_guard_only_some_scopes_have_is_still_missing_for_the_others() {
+        let text = "[scope.\"/api/*\".timeout]\nrequest = \"5s\"\n\
+                    [scope.\"/api/*\".body_limit]\nmax = \"1MB\"\n\
+                    [scope.\"/api/*\".security_headers]\n[scope.\"/admin/*\".timing]\n";
+        for code in [NO_TIMEOUT, NO_BODY_LIMIT, NO_HSTS] {
+            let found = located(text, code);
+            assert_eq!(found.len(), 1, "{code}: {found:?}");
+            assert!(found[0].ends_with("(on other paths, /admin/*)"), "{code}: {found:?}");
+        }
+        // In every branch: nothing to say.
+        let everywhere = "[timeout]\n[body_limit]\n[security_headers]\n[scope.\"/api/*\".timeout]\nrequest = \"5s\"\n";
+        for code in [NO_TIMEOUT, NO_BODY_LIMIT, NO_HSTS] {
+            assert!(located(everywhere, code).is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn each_fix_is_written_in_the_syntax_of_the_description_it_fixes() {
+        let helps =
+            |findings: &Diagnostics| -> Vec<String> { findings.iter().filter_map(|d| d.help.clone()).collect() };
+        // `strata check --deploy src/main.rs` audits the attribute: the fix is an entry of it.
+        let document = crate::parse::attr::parse(quote::quote!(
+            jwt(secret_env = "J"),
+            security_headers(hsts(max_age = 0))
+        ))
+        .unwrap();
+        let (compiled, _) = crate::compile(&document);
+        let findings = audit(Target {
+            spec: &compiled.unwrap().spec,
+            document: &document,
+            missing_at: &Loc::Span(proc_macro2::Span::call_site()),
+            profile: None,
+        });
+        let attribute = helps(&findings);
+        for fix in [
+            "add trusted_host(allowed_hosts = [\"api.example.com\"]); other hosts then get 400",
+            "write hsts(max_age = 31536000), one year",
+            "add timeout(request = \"30s\"): the client then gets 503 instead of waiting",
+            "add rate_limit(requests = 120, per = \"1m\"): strata puts it in front of the auth layer",
+            "add access_log: one `tracing` event per request, without Authorization or Cookie",
+        ] {
+            assert!(attribute.iter().any(|help| help == fix), "{fix}\n{attribute:#?}");
+        }
+        // stack.toml: tables.
+        let (_, findings) = audit_toml(
+            "[jwt]\nsecret_env = \"J\"\n[security_headers]\nhsts = { max_age = 0 }\n",
+            None,
+        );
+        let toml = helps(&findings);
+        for fix in [
+            "add [trusted_host] with allowed_hosts = [\"api.example.com\"]; other hosts then get 400",
+            "write hsts = { max_age = 31536000 }, one year",
+            "add [access_log]: one `tracing` event per request, without Authorization or Cookie",
+        ] {
+            assert!(toml.iter().any(|help| help == fix), "{fix}\n{toml:#?}");
+        }
     }
 
     #[test]

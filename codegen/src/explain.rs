@@ -286,6 +286,9 @@ pub enum Description {
     /// `file = "stack.toml"`: the middlewares are in that file (relative to
     /// the crate's Cargo.toml), built with `profile`.
     File { path: String, profile: Option<String> },
+    /// The attribute does not parse: the error, at its location. The file's
+    /// other attributes are read all the same, as rustc expands each alone.
+    Unreadable(crate::diag::Diagnostic),
 }
 
 /// A `#[strata::stack(...)]` found in a Rust file, so that a macro stack can
@@ -350,13 +353,17 @@ fn rust_stacks_here(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnosti
                         syn::Meta::List(list) => list.tokens.clone(),
                         _ => proc_macro2::TokenStream::new(),
                     };
-                    let document = crate::parse::attr::parse(tokens)
-                        .map_err(|error| unreadable(error, "the #[strata::stack] attribute does not parse"))?;
+                    let description = match crate::parse::attr::parse(tokens) {
+                        Ok(document) => describe(document),
+                        Err(error) => {
+                            Description::Unreadable(unreadable(error, "the #[strata::stack] attribute does not parse"))
+                        }
+                    };
                     found.push(RustStack {
                         function: function.sig.ident.to_string(),
                         condition,
                         at,
-                        description: describe(document),
+                        description,
                     });
                 }
             }
@@ -472,6 +479,28 @@ async fn main() {}
             panic!()
         };
         assert_eq!(&text[span.byte_range()], "strata::stack(request_id, timing)");
+    }
+
+    #[test]
+    fn an_attribute_that_does_not_parse_hides_no_other_stack_of_the_file() {
+        // As rustc expands each attribute on its own, `strata check main.rs`
+        // reports the unparsable one and still checks the others.
+        let text =
+            "#[strata::stack(scope(path = \"/x\"))]\nfn bad() {}\n\n#[strata::stack(request_id)]\nfn good() {}\n";
+        let stacks = rust_stacks(text).unwrap();
+        let functions: Vec<&str> = stacks.iter().map(|s| s.function.as_str()).collect();
+        assert_eq!(functions, ["bad", "good"]);
+        let Description::Unreadable(error) = &stacks[0].description else {
+            panic!("{:?}", stacks[0].description)
+        };
+        assert!(
+            error
+                .message
+                .starts_with("the #[strata::stack] attribute does not parse"),
+            "{}",
+            error.message
+        );
+        assert!(matches!(&stacks[1].description, Description::Inline(d) if d.middlewares.len() == 1));
     }
 
     #[test]

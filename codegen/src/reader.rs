@@ -198,8 +198,33 @@ impl<'a> Reader<'a> {
         let entry = self.take(key, Kind::UInt)?;
         match &entry.value.value {
             Value::Int(number) if *number >= 0 => Some(Spanned::new(number.unsigned_abs(), entry.value.loc.clone())),
-            _ => {
-                self.wrong_type(key, "a non-negative integer", &entry.value);
+            found => {
+                // The number the user meant when there is one (`leeway = "5s"`,
+                // `status = "503"`): a fixed example would be out of range for
+                // some keys (`leeway` ≤ 300, `hops` ≤ 255, a `status`).
+                let meant = match found {
+                    Value::Str(text) => {
+                        let digits: String = text.trim().chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse::<u64>().ok()
+                    }
+                    Value::Int(negative) => Some(negative.unsigned_abs()),
+                    _ => None,
+                };
+                let help = match meant {
+                    Some(number) => format!("write {key} = {number}"),
+                    None => format!("write {key} as a whole number, without quotes"),
+                };
+                let error = Diagnostic::error(
+                    WRONG_VALUE,
+                    &entry.value.loc,
+                    format!(
+                        "`{}.{key}` expects a non-negative integer, found {}",
+                        self.middleware,
+                        entry.value.value.kind()
+                    ),
+                )
+                .help(help);
+                self.diagnostics.push(error);
                 None
             }
         }
@@ -362,6 +387,25 @@ mod tests {
         assert_eq!(
             diagnostics.iter().next().and_then(|d| d.help.as_deref()),
             Some("did you mean `requests`? `rate_limit` needs it")
+        );
+    }
+
+    #[test]
+    fn the_help_for_a_whole_number_is_the_number_meant_never_a_fixed_example() {
+        let help = |text: &str| {
+            let (_, diagnostics) = crate::compile_toml(text, None);
+            diagnostics.iter().filter_map(|d| d.help.clone()).collect::<Vec<_>>()
+        };
+        // A fixed `600` was S0602 for `leeway` (at most 300) and no status at all.
+        assert_eq!(
+            help("[jwt]\nsecret_env = \"J\"\nleeway = \"5s\"\n"),
+            ["write leeway = 5"]
+        );
+        assert_eq!(help("[timeout]\nstatus = \"504\"\n"), ["write status = 504"]);
+        assert_eq!(help("[compression]\nlevel = -6\n"), ["write level = 6"]);
+        assert_eq!(
+            help("[cors]\nmax_age = true\n"),
+            ["write max_age as a whole number, without quotes"]
         );
     }
 

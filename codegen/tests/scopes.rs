@@ -259,3 +259,35 @@ fn a_scope_over_the_metrics_path_is_s1101() {
     let (compiled, diagnostics) = from_attribute(quote!(metrics, scope("/api/*", jwt(secret_env = "JWT_SECRET"))));
     assert!(compiled.is_some() && diagnostics.is_empty(), "{diagnostics:?}");
 }
+
+#[test]
+fn an_identity_key_whose_auth_layer_is_only_in_another_scope_says_so() {
+    // The whole app's limit keys on `jwt:sub`, but only /api/* has `jwt`:
+    // "the stack has no `jwt`" would send the reader looking for a missing
+    // entry that is written two lines below.
+    let (compiled, diagnostics) = from_attribute(quote!(
+        rate_limit(requests = 5, per = "1m", key = "jwt:sub"),
+        scope("/api/*", jwt(secret_env = "JWT_SECRET")),
+    ));
+    assert!(compiled.is_none());
+    let found: Vec<_> = diagnostics.iter().collect();
+    assert_eq!(found.len(), 1, "{diagnostics:?}");
+    assert_eq!(found[0].code, "S0403");
+    assert_eq!(
+        found[0].message,
+        "`rate_limit.key = \"jwt:sub\"` keys on the identity `jwt` verifies, but `jwt` is only in another scope: \
+         on the paths where this `rate_limit` runs without it, the value would be whatever the client sent"
+    );
+    assert_eq!(
+        found[0].help.as_deref(),
+        Some("move the `rate_limit` into the scope that has `jwt`, or key on the address: key = \"client_ip\"")
+    );
+    // Without scopes, the message is unchanged.
+    let (_, diagnostics) = from_attribute(quote!(rate_limit(requests = 5, per = "1m", key = "jwt:sub")));
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.message.contains("but the stack has no `jwt`")),
+        "{diagnostics:?}"
+    );
+}

@@ -289,16 +289,26 @@ fn check_key_source(spec: &StackSpec, diagnostics: &mut Diagnostics) {
                     Loc::Span(_) => format!("{auth}({option})"),
                     Loc::Bytes(_) => format!("an [{auth}] table with {option}"),
                 };
+                // In a branch of a scoped stack, the auth layer may be written
+                // in another scope: say so rather than "the stack has none".
+                let (missing, fix) = if spec.elsewhere.iter().any(|name| name == auth) {
+                    (
+                        format!("`{auth}` is only in another scope: on the paths where this `rate_limit` runs without it,"),
+                        format!("move the `rate_limit` into the scope that has `{auth}`"),
+                    )
+                } else {
+                    (format!("the stack has no `{auth}`:"), format!("add {add}"))
+                };
                 diagnostics.push(
                     Diagnostic::error(
                         CLIENT_CHOSEN_KEY,
                         &key.loc,
                         format!(
-                            "`rate_limit.key = \"{}\"` keys on the identity `{auth}` verifies, but the stack has no `{auth}`: the value would be whatever the client sent",
+                            "`rate_limit.key = \"{}\"` keys on the identity `{auth}` verifies, but {missing} the value would be whatever the client sent",
                             key.value
                         ),
                     )
-                    .help(format!("add {add}, or key on the address: key = \"client_ip\"")),
+                    .help(format!("{fix}, or key on the address: key = \"client_ip\"")),
                 );
             }
         }
