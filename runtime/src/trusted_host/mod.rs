@@ -70,7 +70,7 @@ impl TrustedHostPolicy {
         // The list is lowercase and so are almost all hosts clients send: a
         // plain comparison (a `memcmp`) settles those, and the byte-by-byte
         // case-insensitive one runs only for the rest.
-        self.exact.iter().any(|allowed| *allowed == host)
+        self.exact.contains(&host)
             || self.exact.iter().any(|allowed| allowed.eq_ignore_ascii_case(host))
             || self.suffixes.iter().any(|suffix| {
                 host.len() > suffix.len() && {
