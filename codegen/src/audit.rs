@@ -312,7 +312,7 @@ pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagn
     let Some(compiled) = compiled else {
         return (None, diagnostics);
     };
-    let (document, _) = crate::parse::limits::with_stack(|| crate::parse::toml::parse(text, profile));
+    let (document, _) = crate::parse::toml::parse(text, profile);
     let profile_at = profile.map(|name| profile_table(text, name).unwrap_or(Loc::Bytes(0..0)));
     let findings = audit(Target {
         spec: &compiled.spec,

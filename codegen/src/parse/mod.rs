@@ -5,5 +5,7 @@
 //! model's job.
 
 pub mod attr;
+pub mod expr;
+pub mod function;
 pub mod limits;
 pub mod toml;
