@@ -11,7 +11,6 @@
 //! this build of strata does not know (`timeout`, `body_limit` before they
 //! land) simply counts as absent from the stack.
 
-use crate::Compiled;
 use crate::checks::Rule;
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::middleware::cors::Cors;
@@ -307,7 +306,8 @@ fn option_value(document: &Document, middleware: &str, key: &str) -> Option<Loc>
 /// of them are the audit's. An audit finding supersedes a compiler warning
 /// at the same place (`"null"` is S0105 in every check, S1305 here): one
 /// place, one message.
-pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
+#[cfg(feature = "toml")]
+pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<crate::Compiled>, Diagnostics) {
     let (compiled, diagnostics) = crate::compile_toml(text, profile);
     let Some(compiled) = compiled else {
         return (None, diagnostics);
@@ -344,6 +344,7 @@ pub fn supersede(compiler: Diagnostics, audit: Diagnostics) -> Diagnostics {
 }
 
 /// The `[profile.NAME]` key in a stack.toml, for findings about the profile.
+#[cfg(feature = "toml")]
 fn profile_table(text: &str, name: &str) -> Option<Loc> {
     let root = toml::de::DeTable::parse(text).ok()?;
     let profiles = root.get_ref().get("profile")?;
@@ -361,7 +362,7 @@ pub fn is_audit_code(code: &str) -> bool {
     RULES.iter().any(|rule| rule.code == code)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
 

@@ -71,11 +71,33 @@ fn file_setting(document: &crate::tree::Document) -> Option<Spanned<String>> {
         })
 }
 
+/// `file = ...` without the `toml` feature: the macro has no TOML reader
+/// (the facade's feature `toml` turns it on), an error on `file` that says
+/// so, as the facade's gates say it for a middleware.
+#[cfg(not(feature = "toml"))]
+fn compile_file(
+    document: &crate::tree::Document,
+    _file: &Spanned<String>,
+) -> Result<(crate::Compiled, TokenStream), TokenStream> {
+    let at = document
+        .settings
+        .iter()
+        .find(|entry| entry.key.value == "file")
+        .map_or_else(Span::call_site, |entry| entry.key.loc.span());
+    Err(syn::Error::new(
+        at,
+        "strata: `file = \"...\"` needs strata's cargo feature `toml`, which is off\n\
+         help: add it to strata's features in Cargo.toml: strata = { version = \"...\", features = [\"toml\"] }",
+    )
+    .into_compile_error())
+}
+
 /// Reads and compiles the file named by `file = ...` (relative to
 /// `CARGO_MANIFEST_DIR`, like `include_str!`). File diagnostics are rendered
 /// as `stack.toml:LINE:COL` snippets on the `file = "..."` literal. The
 /// tokens returned either way carry them, and an `include_str!` of the file
 /// so that editing it rebuilds the crate.
+#[cfg(feature = "toml")]
 fn compile_file(
     document: &crate::tree::Document,
     file: &Spanned<String>,

@@ -66,6 +66,7 @@ pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
 
 /// Parses a `stack.toml` (with a profile) and compiles it: the TOML front
 /// door's whole pipeline, reporting syntax and rule problems together.
+#[cfg(feature = "toml")]
 pub fn compile_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
     let (document, mut diagnostics) = parse::toml::parse(text, profile);
     let (compiled, found) = compile(&document);

@@ -350,7 +350,7 @@ fn parse_expression(text: &str) -> Result<TokenStream, (String, bool)> {
     Ok(tokens)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     fn messages(text: &str) -> Vec<String> {
         let (_, diagnostics) = crate::compile_toml(text, None);
