@@ -156,9 +156,41 @@ fn compile_file(
     let mut tokens = diagnostics(&rendered);
     tokens.extend(quote_spanned!(span=> const _: &str = ::core::include_str!(#path_text);));
     match compiled {
-        Some(compiled) => Ok((compiled, tokens)),
+        Some(mut compiled) => {
+            // A `layer` read from the file is rustc's to parse and type-check
+            // here; its errors then point at `file = "..."`, where the
+            // expression comes from, not at the function.
+            for layer in &mut compiled.spec.layers {
+                if let crate::middleware::Config::Custom(custom) = &mut layer.config
+                    && let Some(expression) = &mut custom.layer
+                {
+                    expression.value = respan(&expression.value, span);
+                }
+            }
+            Ok((compiled, tokens))
+        }
         None => Err(tokens),
     }
+}
+
+/// `tokens` with every span set to `span` (their groups nest at most
+/// [`crate::parse::limits::MAX_DEPTH`] deep: checked when they were read).
+#[cfg(feature = "toml")]
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), respan(&group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The type the annotated function now returns: strata's `Stack` around an
