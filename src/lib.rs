@@ -284,7 +284,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! # cors, compression and request_id: no JWT, HMAC, RSA, Redis or regex
+//! # cors, compression and request_id: no JWT, HMAC, RSA, Redis, regex or TOML
 //! # crate is built.
 //! strata = { version = "0.1", default-features = false, features = ["compression"] }
 //! ```
