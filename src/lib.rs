@@ -81,9 +81,9 @@
 //! | `name(key = value, ...)` | the middleware with options | `[name]` `key = value` |
 //! | `key = [a, b]` | an array | `key = [a, b]` |
 //! | `key(inner = 1, ...)` | an inline table | `key = { inner = 1 }` |
-//! | `custom(layer = EXPR, ...)` | your tower `Layer`, `EXPR` any Rust expression | `[[custom]]` `layer = "EXPR"` |
+//! | `custom(layer = EXPR, ...)` | your tower `Layer`, `EXPR` any Rust expression of at most 512 tokens (rustc parses it) | `[[custom]]` `layer = "EXPR"` |
 //! | `order = "as-written"` (first) | keep the written order and check it instead of sorting | `[stack]` `order = "as-written"` |
-//! | `file = "stack.toml", profile = "prod"` (alone) | read the description from a file at compile time | — |
+//! | `file = "stack.toml", profile = "prod"` (alone) | read the description from a file at compile time (cargo feature `toml`) | — |
 //!
 //! Values are written as in TOML: strings `"..."`, integers, `true` /
 //! `false`, arrays `[...]`. Durations are strings of a whole number and a
@@ -293,7 +293,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! # cors, compression and request_id: no JWT, HMAC, RSA, Redis or regex
+//! # cors, compression and request_id: no JWT, HMAC, RSA, Redis, regex or TOML
 //! # crate is built.
 //! strata = { version = "0.1", default-features = false, features = ["compression"] }
 //! ```
@@ -310,6 +310,7 @@
 //! | `metrics` | on | `metrics` | strata's Prometheus registry (no dependency) |
 //! | `redis` | off | `rate_limit(backend = "redis")`, `session(store = "redis")` | `redis` |
 //! | `otel` | off | — (`trace_context` exports its span) | `opentelemetry`, `tracing-opentelemetry`: `access_log`'s `request` span is exported as a server span whose parent is the incoming `traceparent` |
+//! | `toml` | on | `#[strata::stack(file = "stack.toml")]` | the TOML parser (`toml`) in the macro; build.rs and the CLI read the file with `strata-codegen`'s own |
 //!
 //! Every other middleware (`proxy`, `request_id`, `trace_context`,
 //! `access_log`, `trusted_host`, `https_redirect`, `security_headers`,

@@ -6,7 +6,7 @@
 //!   through the attribute and through the generated module alike; with the
 //!   features on, the same crate compiles;
 //! - an app with `cors`, `compression` and `request_id` alone does not build
-//!   jsonwebtoken, rsa, hmac, redis or a regex engine.
+//!   jsonwebtoken, rsa, hmac, redis, a regex engine or a TOML parser.
 //!
 //! Each runs cargo on a copy of a small crate under `target/`, with its own
 //! target directory there and the workspace's `Cargo.lock` (the same
@@ -112,6 +112,8 @@ fn a_stack_that_needs_a_feature_that_is_off_names_it_and_compiles_once_it_is_on(
         ),
         ("`jwt`", "jwt", "src/main.rs:14:5"),
         ("`rate_limit(backend = \"redis\")`", "redis", "src/main.rs:15:53"),
+        // `file = ...`: the macro's TOML reader, on the `file` key.
+        ("`file = \"...\"`", "toml", "src/main.rs:23:17"),
     ] {
         let expected = (needs(what, feature), at.to_string());
         assert!(found.contains(&expected), "{expected:?} not in {found:#?}\n{stderr}");
@@ -156,7 +158,7 @@ fn a_stack_that_needs_a_feature_that_is_off_names_it_and_compiles_once_it_is_on(
 }
 
 #[test]
-fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_or_regex() {
+fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_regex_or_toml() {
     let app = copy_crate(
         &workspace().join("benches/build-size/strata-app"),
         "../../..",
@@ -193,6 +195,13 @@ fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_or_r
         "brotli",
         "zstd",
         "serde_json",
+        // The macro's TOML reader (`file = ...`, the `toml` feature) and the
+        // grown stack it no longer needs.
+        "toml",
+        "toml_parser",
+        "winnow",
+        "stacker",
+        "psm",
     ] {
         assert!(!crates.contains(&absent), "{absent} is built:\n{stdout}");
     }

@@ -10,8 +10,12 @@
 #   strata-all  strata-app/ with `--features all`: strata's default features,
 #               i.e. what every app built before the features existed
 #
+#   strata-before  strata-app/ against another checkout of strata (BEFORE=path),
+#               e.g. the commit before a change, built in the same runs
+#
 #   bash benches/build-size/measure.sh                       # RUNS=5, all three
 #   RUNS=3 VARIANTS="hand strata" bash benches/build-size/measure.sh
+#   BEFORE=/path/to/old/strata RUNS=3 bash benches/build-size/measure.sh
 #
 # Each app is copied to $WORK (default /tmp/strata-build-size) with the
 # workspace's Cargo.lock (the same versions) and strata's path made absolute,
@@ -29,7 +33,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${WORK:-/tmp/strata-build-size}"
 RUNS="${RUNS:-5}"
-read -r -a VARIANTS <<<"${VARIANTS:-hand strata strata-all}"
+read -r -a VARIANTS <<<"${VARIANTS:-hand strata strata-all${BEFORE:+ strata-before}}"
 export CARGO_INCREMENTAL=0
 
 rm -rf "$WORK"
@@ -39,11 +43,16 @@ for app in strata-app hand-app; do
     rm -rf "$WORK/$app/target" "$WORK/$app/Cargo.lock"
     cp "$ROOT/Cargo.lock" "$WORK/$app/Cargo.lock"
 done
+if [[ -n "${BEFORE:-}" ]]; then
+    cp -r "$WORK/strata-app" "$WORK/strata-before-app"
+    sed -i "s|path = \"../../..\"|path = \"$BEFORE\"|" "$WORK/strata-before-app/Cargo.toml"
+    (cd "$WORK/strata-before-app" && cargo fetch -q)
+fi
 sed -i "s|path = \"../../..\"|path = \"$ROOT\"|" "$WORK/strata-app/Cargo.toml"
 (cd "$WORK/strata-app" && cargo fetch -q)
 (cd "$WORK/hand-app" && cargo fetch -q)
 
-app_of() { case "$1" in hand) echo hand-app ;; *) echo strata-app ;; esac; }
+app_of() { case "$1" in hand) echo hand-app ;; strata-before) echo strata-before-app ;; *) echo strata-app ;; esac; }
 flags_of() { case "$1" in strata-all) echo "--features all" ;; *) echo "" ;; esac; }
 
 declare -A wall cpu

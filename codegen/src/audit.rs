@@ -14,7 +14,6 @@
 //! the other paths without one, and a `rate_limit` in `/api/*` does not slow
 //! down guessing of the `api_key` in `/admin/*`.
 
-use crate::Compiled;
 use crate::checks::Rule;
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::middleware::FromConfig;
@@ -434,12 +433,13 @@ fn option_value(document: &Document, middleware: &str, key: &str) -> Option<Loc>
 /// of them are the audit's. An audit finding supersedes a compiler warning
 /// at the same place (`"null"` is S0105 in every check, S1305 here): one
 /// place, one message.
-pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
+#[cfg(feature = "toml")]
+pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<crate::Compiled>, Diagnostics) {
     let (compiled, diagnostics) = crate::compile_toml(text, profile);
     let Some(compiled) = compiled else {
         return (None, diagnostics);
     };
-    let (document, _) = crate::parse::limits::with_stack(|| crate::parse::toml::parse(text, profile));
+    let (document, _) = crate::parse::toml::parse(text, profile);
     let profile_at = profile.map(|name| profile_table(text, name).unwrap_or(Loc::Bytes(0..0)));
     let findings = audit(Target {
         spec: &compiled.spec,
@@ -471,6 +471,7 @@ pub fn supersede(compiler: Diagnostics, audit: Diagnostics) -> Diagnostics {
 }
 
 /// The `[profile.NAME]` key in a stack.toml, for findings about the profile.
+#[cfg(feature = "toml")]
 fn profile_table(text: &str, name: &str) -> Option<Loc> {
     let root = toml::de::DeTable::parse(text).ok()?;
     let profiles = root.get_ref().get("profile")?;
@@ -488,7 +489,7 @@ pub fn is_audit_code(code: &str) -> bool {
     RULES.iter().any(|rule| rule.code == code)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
 

@@ -3,28 +3,20 @@
 
 use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
 use crate::ir::private;
+use crate::parse::function::{self, Function, InputKind, NOT_A_FUNCTION};
 use crate::tree::{Spanned, Value};
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::spanned::Spanned as _;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
 
 /// The whole `#[strata::stack]` expansion: the attribute's description
 /// compiled and wrapped around the function, or every diagnostic beside the
 /// function unchanged, so the rest of the crate does not fill with
 /// follow-on errors.
 pub fn attribute(attribute: TokenStream, item: TokenStream) -> TokenStream {
-    crate::parse::limits::with_stack(|| expand(attribute, item))
-}
-
-fn expand(attribute: TokenStream, item: TokenStream) -> TokenStream {
-    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+    let function = match crate::parse::function::parse(item.clone()) {
         Ok(function) => function,
         Err(error) => {
-            let mut tokens = syn::Error::new(
-                error.span(),
-                "#[strata::stack] goes on a function that returns the inner service, e.g. `fn app() -> Router`",
-            )
-            .into_compile_error();
+            let mut tokens = error.into_compile_error();
             tokens.extend(item);
             return tokens;
         }
@@ -79,11 +71,33 @@ fn file_setting(document: &crate::tree::Document) -> Option<Spanned<String>> {
         })
 }
 
+/// `file = ...` without the `toml` feature: the macro has no TOML reader
+/// (the facade's feature `toml` turns it on), an error on `file` that says
+/// so, as the facade's gates say it for a middleware.
+#[cfg(not(feature = "toml"))]
+fn compile_file(
+    document: &crate::tree::Document,
+    _file: &Spanned<String>,
+) -> Result<(crate::Compiled, TokenStream), TokenStream> {
+    let at = document
+        .settings
+        .iter()
+        .find(|entry| entry.key.value == "file")
+        .map_or_else(Span::call_site, |entry| entry.key.loc.span());
+    Err(syn::Error::new(
+        at,
+        "strata: `file = \"...\"` needs strata's cargo feature `toml`, which is off\n\
+         help: add it to strata's features in Cargo.toml: strata = { version = \"...\", features = [\"toml\"] }",
+    )
+    .into_compile_error())
+}
+
 /// Reads and compiles the file named by `file = ...` (relative to
 /// `CARGO_MANIFEST_DIR`, like `include_str!`). File diagnostics are rendered
 /// as `stack.toml:LINE:COL` snippets on the `file = "..."` literal. The
 /// tokens returned either way carry them, and an `include_str!` of the file
 /// so that editing it rebuilds the crate.
+#[cfg(feature = "toml")]
 fn compile_file(
     document: &crate::tree::Document,
     file: &Spanned<String>,
@@ -142,9 +156,41 @@ fn compile_file(
     let mut tokens = diagnostics(&rendered);
     tokens.extend(quote_spanned!(span=> const _: &str = ::core::include_str!(#path_text);));
     match compiled {
-        Some(compiled) => Ok((compiled, tokens)),
+        Some(mut compiled) => {
+            // A `layer` read from the file is rustc's to parse and type-check
+            // here; its errors then point at `file = "..."`, where the
+            // expression comes from, not at the function.
+            for layer in &mut compiled.spec.layers {
+                if let crate::middleware::Config::Custom(custom) = &mut layer.config
+                    && let Some(expression) = &mut custom.layer
+                {
+                    expression.value = respan(&expression.value, span);
+                }
+            }
+            Ok((compiled, tokens))
+        }
         None => Err(tokens),
     }
+}
+
+/// `tokens` with every span set to `span` (their groups nest at most
+/// [`crate::parse::limits::MAX_DEPTH`] deep: checked when they were read).
+#[cfg(feature = "toml")]
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), respan(&group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The type the annotated function now returns: strata's `Stack` around an
@@ -169,33 +215,25 @@ pub fn service_type() -> TokenStream {
 /// wrapped in `stack`. A `Result<Inner, E>` (or `Result<Inner>` alias)
 /// return becomes `Result<impl Service, E>`.
 pub fn wrap_function(
-    function: &syn::ItemFn,
+    function: &Function,
     wrap: impl FnOnce(TokenStream, &crate::lower::Cx) -> TokenStream,
 ) -> syn::Result<TokenStream> {
-    let signature = &function.sig;
-    let syn::ReturnType::Type(_, output) = &signature.output else {
-        return Err(syn::Error::new(
-            signature.ident.span(),
-            "#[strata::stack] goes on a function that returns the inner service, e.g. `fn app() -> Router`",
-        ));
+    let Some((_, output)) = &function.output else {
+        return Err(syn::Error::new(function.ident.span(), NOT_A_FUNCTION));
     };
     let mut arguments = Vec::new();
-    for input in &signature.inputs {
-        match input {
-            syn::FnArg::Typed(typed) => match &*typed.pat {
-                syn::Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
-                    arguments.push(ident.ident.clone())
-                }
-                pattern => {
-                    return Err(syn::Error::new(
-                        pattern.span(),
-                        "#[strata::stack]: give this argument a plain name; patterns are not supported here",
-                    ));
-                }
-            },
-            syn::FnArg::Receiver(receiver) => {
+    for input in &function.inputs {
+        match &input.kind {
+            InputKind::Named { ident, .. } => arguments.push(ident.clone()),
+            InputKind::Pattern(span) => {
                 return Err(syn::Error::new(
-                    receiver.span(),
+                    *span,
+                    "#[strata::stack]: give this argument a plain name; patterns are not supported here",
+                ));
+            }
+            InputKind::Receiver(span) => {
+                return Err(syn::Error::new(
+                    *span,
                     "#[strata::stack] goes on a free function, not a method",
                 ));
             }
@@ -208,34 +246,25 @@ pub fn wrap_function(
     // stay here for `custom(layer = ...)` expressions to use by value. With
     // generics, every argument goes (a dropped one could leave a type
     // parameter that nothing infers).
-    let generic = !signature.generics.params.is_empty()
-        || signature
+    let generic = function.is_generic()
+        || function
             .inputs
             .iter()
-            .any(|input| matches!(input, syn::FnArg::Typed(t) if matches!(*t.ty, syn::Type::ImplTrait(_))));
-    let body_tokens = function.block.to_token_stream();
+            .any(|input| matches!(input.kind, InputKind::Named { impl_trait: true, .. }));
+    let body_tokens = function.body.stream();
     let passed: Vec<usize> = (0..arguments.len())
         .filter(|&index| generic || mentions(&body_tokens, &arguments[index]))
         .collect();
-    let passed_arguments: Vec<&syn::Ident> = passed.iter().map(|&index| &arguments[index]).collect();
+    let passed_arguments: Vec<&proc_macro2::Ident> = passed.iter().map(|&index| &arguments[index]).collect();
 
-    let inner_ident = format_ident!("__strata_inner_{}", signature.ident);
-    let mut inner = function.clone();
-    inner.sig.ident = inner_ident.clone();
-    inner.attrs.clear();
-    inner.vis = syn::Visibility::Inherited;
-    inner.sig.inputs = signature
-        .inputs
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| passed.contains(index))
-        .map(|(_, input)| input.clone())
-        .collect();
+    let inner_ident = format_ident!("__strata_inner_{}", function.ident);
+    let inner_signature = function.signature(&inner_ident, Some(&passed), function.written_output());
+    let inner_body = &function.body;
 
     // The inner service is built last, after the layers: a layer expression
     // may use an argument before the body takes it, and a missing secret
     // fails before any work is done.
-    let wait = signature.asyncness.map(|_| quote!(.await));
+    let wait = function.is_async.then(|| quote!(.await));
     let (output_type, build) = match result_ok_type(output) {
         Some(result) => {
             let wrapped = wrap(
@@ -255,22 +284,21 @@ pub fn wrap_function(
 
     let attrs = &function.attrs;
     let vis = &function.vis;
-    let mut outer_signature = signature.clone();
-    outer_signature.output = syn::parse_quote!(-> #output_type);
+    let outer_signature = function.signature(&function.ident, None, quote!(-> #output_type));
     // The lints the user's body is spared (in `inner`) are spared in the
     // code around it too: it is strata's, and reads as the user's own to
     // rustc once `relocate` has moved it onto their function.
     let wrapped = quote! {
         #(#attrs)*
         #[allow(unused_qualifications)]
-        #vis #outer_signature {
+        #(#vis)* #outer_signature {
             #[allow(clippy::all, clippy::pedantic, unused_qualifications)]
-            #inner
+            #inner_signature #inner_body
             #[allow(clippy::all, clippy::pedantic, unused_qualifications)]
             return #build;
         }
     };
-    Ok(relocate(wrapped, signature.ident.span()))
+    Ok(relocate(wrapped, function.ident.span()))
 }
 
 /// Moves every token strata generated onto `name` (the annotated function's
@@ -300,35 +328,53 @@ fn relocate(tokens: TokenStream, name: Span) -> TokenStream {
         let (a, b) = (span.start(), span.end());
         (a.line, a.column, b.line, b.column) == (c.line, c.column, d.line, d.column)
     };
-    fn walk(tokens: TokenStream, name: Span, generated: &dyn Fn(Span) -> bool) -> (TokenStream, bool) {
-        let mut moved_any = false;
-        let tokens = tokens
-            .into_iter()
-            .map(|tree| match tree {
-                proc_macro2::TokenTree::Group(group) => {
-                    let here = generated(group.span());
-                    let (inside, moved_inside) = walk(group.stream(), name, generated);
-                    if !here && !moved_inside {
-                        // The user's own group, untouched (both its delimiters' spans).
-                        return proc_macro2::TokenTree::Group(group);
-                    }
-                    moved_any = true;
-                    let mut moved = proc_macro2::Group::new(group.delimiter(), inside);
-                    moved.set_span(if here { name } else { group.span() });
-                    proc_macro2::TokenTree::Group(moved)
-                }
-                mut token => {
-                    if generated(token.span()) {
-                        token.set_span(name);
-                        moved_any = true;
-                    }
-                    token
-                }
-            })
-            .collect();
-        (tokens, moved_any)
+    // A walk with a stack of its own: the user's body may nest deeper than
+    // the macro's thread could recurse.
+    struct Level {
+        trees: proc_macro2::token_stream::IntoIter,
+        moved: Vec<TokenTree>,
+        moved_any: bool,
+        group: Option<Group>,
     }
-    walk(tokens, name, &generated).0
+    let level = |trees: TokenStream, group: Option<Group>| Level {
+        trees: trees.into_iter(),
+        moved: Vec::new(),
+        moved_any: false,
+        group,
+    };
+    let mut levels = vec![level(tokens, None)];
+    while let Some(top) = levels.last_mut() {
+        match top.trees.next() {
+            Some(TokenTree::Group(group)) => levels.push(level(group.stream(), Some(group))),
+            Some(mut token) => {
+                if generated(token.span()) {
+                    token.set_span(name);
+                    top.moved_any = true;
+                }
+                top.moved.push(token);
+            }
+            None => {
+                let Some(done) = levels.pop() else { break };
+                let Some(group) = done.group else {
+                    return done.moved.into_iter().collect();
+                };
+                let here = generated(group.span());
+                let tree = if !here && !done.moved_any {
+                    // The user's own group, untouched (both its delimiters' spans).
+                    TokenTree::Group(group)
+                } else {
+                    let mut moved = Group::new(group.delimiter(), done.moved.into_iter().collect());
+                    moved.set_span(if here { name } else { group.span() });
+                    TokenTree::Group(moved)
+                };
+                if let Some(parent) = levels.last_mut() {
+                    parent.moved_any |= here || done.moved_any;
+                    parent.moved.push(tree);
+                }
+            }
+        }
+    }
+    TokenStream::new()
 }
 
 /// Whether `ident` appears anywhere in `tokens` (walked without recursion),
@@ -352,76 +398,44 @@ fn mentions(tokens: &TokenStream, ident: &syn::Ident) -> bool {
 
 /// `-> Router<AppState>`: a router that still needs its state cannot serve
 /// requests; rustc would say so in terms of strata's internals.
-fn refuse_stateful_router(output: &syn::Type) -> syn::Result<()> {
-    let inner = match result_inner(output) {
-        Some(ok) => ok,
+fn refuse_stateful_router(output: &[TokenTree]) -> syn::Result<()> {
+    let inner = match function::result_ok(output) {
+        Some(ok) => &output[ok],
         None => output,
     };
-    let syn::Type::Path(path) = inner else { return Ok(()) };
-    let Some(last) = path.path.segments.last() else {
+    let Some((last, arguments)) = function::path_arguments(inner) else {
         return Ok(());
     };
-    if last.ident != "Router" {
+    if last != "Router" {
         return Ok(());
     }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+    let Some(first) = arguments.first() else {
         return Ok(());
     };
-    match arguments.args.first() {
-        Some(syn::GenericArgument::Type(syn::Type::Tuple(unit))) if unit.elems.is_empty() => Ok(()),
-        Some(state) => Err(syn::Error::new(
-            state.span(),
-            format!(
-                "a `Router<{}>` still needs its state, so it cannot serve requests\n\
-                 help: end the function with `.with_state(state)` and return `Router` (that is, `Router<()>`); \
-                 take the state as a parameter: `fn app(state: {}) -> Router`",
-                state.to_token_stream(),
-                state.to_token_stream()
-            ),
-        )),
-        None => Ok(()),
+    let state = &inner[first.clone()];
+    if matches!(state, [TokenTree::Group(unit)] if unit.delimiter() == Delimiter::Parenthesis && unit.stream().is_empty())
+    {
+        return Ok(());
     }
-}
-
-/// `T` of `Result<T, E>` (or of a `Result<T>` alias).
-fn result_inner(output: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = output else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    match arguments.args.first() {
-        Some(syn::GenericArgument::Type(ok)) => Some(ok),
-        _ => None,
-    }
+    let written: TokenStream = state.iter().cloned().collect();
+    Err(syn::Error::new(
+        function::span_of(state),
+        format!(
+            "a `Router<{written}>` still needs its state, so it cannot serve requests\n\
+             help: end the function with `.with_state(state)` and return `Router` (that is, `Router<()>`); \
+             take the state as a parameter: `fn app(state: {written}) -> Router`"
+        ),
+    ))
 }
 
 /// For `Result<T, E>` or a `Result<T>` alias, the same type with `T`
 /// replaced by the service type.
-fn result_ok_type(output: &syn::Type) -> Option<TokenStream> {
-    let syn::Type::Path(path) = output else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    if !matches!(arguments.args.first(), Some(syn::GenericArgument::Type(_))) {
-        return None;
-    }
-    let mut replaced = path.clone();
-    let last = replaced.path.segments.last_mut()?;
-    if let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments
-        && let Some(first) = arguments.args.first_mut()
-    {
-        let service = service_type();
-        *first = syn::parse_quote!(#service);
-    }
-    Some(replaced.to_token_stream())
+fn result_ok_type(output: &[TokenTree]) -> Option<TokenStream> {
+    let ok = function::result_ok(output)?;
+    let mut replaced: TokenStream = output[..ok.start].iter().cloned().collect();
+    replaced.extend(service_type());
+    replaced.extend(output[ok.end..].iter().cloned());
+    Some(replaced)
 }
 
 /// Every finding as rustc shows it, in source order: each error a

@@ -309,14 +309,15 @@ pub struct RustStack {
 /// `#[cfg_attr(..., strata::stack(...))]`) on a function of `text`, in
 /// file order, including functions in inline modules. Locations are spans
 /// of this text; [`crate::render::spans_to_bytes`] turns them into byte
-/// ranges. A file that is not Rust, or an attribute that does not parse, is
-/// an error at its location.
+/// ranges. A file that does not lex, or an attribute that does not parse,
+/// is an error at its location.
+///
+/// The file is read token by token, not parsed: only items' attributes and
+/// names matter here, and a parser would recurse through every nesting
+/// level of every function body (see [`crate::parse::limits`]).
 pub fn rust_stacks(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnostic> {
-    crate::parse::limits::with_stack(|| rust_stacks_here(text))
-}
-
-fn rust_stacks_here(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnostic> {
     use crate::diag::{Diagnostic, Loc};
+    use proc_macro2::{Delimiter, TokenStream, TokenTree};
     let unreadable = |error: syn::Error, what: &str| {
         Diagnostic::error(
             crate::rules::WRONG_VALUE,
@@ -324,8 +325,8 @@ fn rust_stacks_here(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnosti
             format!("{what}: {error}"),
         )
     };
-    // A shebang line or a byte-order mark would shift every offset that
-    // `syn::parse_file` reports; blank them instead of cutting them.
+    // A shebang line or a byte-order mark would shift every offset the
+    // lexer reports; blank them instead of cutting them.
     let mut source = text.to_string();
     if source.starts_with('\u{feff}') {
         source.replace_range(..3, "   ");
@@ -334,84 +335,134 @@ fn rust_stacks_here(text: &str) -> Result<Vec<RustStack>, crate::diag::Diagnosti
         let end = source.find('\n').unwrap_or(source.len());
         source.replace_range(..end, &" ".repeat(end));
     }
-    let file: syn::File = syn::parse_str(&source).map_err(|error| {
-        unreadable(error, "this is not a Rust file strata can read")
+    // Lexed without recursion (`syn::parse_str` would build a buffer that
+    // recurses per group).
+    let tokens: TokenStream = source.parse().map_err(|error: proc_macro2::LexError| {
+        unreadable(error.into(), "this is not a Rust file strata can read")
             .help("`strata explain FILE.rs` reads the #[strata::stack(...)] attributes of a Rust source file")
     })?;
+    let group = |token: Option<&TokenTree>, delimiter: Delimiter| match token {
+        Some(TokenTree::Group(group)) if group.delimiter() == delimiter => Some(group.clone()),
+        _ => None,
+    };
     let mut found = Vec::new();
-    let mut items: Vec<&syn::Item> = file.items.iter().collect();
-    let mut index = 0;
-    while index < items.len() {
-        match items[index] {
-            syn::Item::Fn(function) => {
-                for attribute in &function.attrs {
-                    let Some((condition, meta)) = stack_attribute(attribute) else {
+    // The file's items, then an inline module's before the items after it.
+    let mut levels: Vec<(Vec<TokenTree>, usize)> = vec![(tokens.into_iter().collect(), 0)];
+    // The outer attributes of the item being read.
+    let mut attributes: Vec<proc_macro2::Group> = Vec::new();
+    while let Some((trees, index)) = levels.last_mut() {
+        let Some(token) = trees.get(*index) else {
+            levels.pop();
+            attributes.clear();
+            continue;
+        };
+        let next = trees.get(*index + 1);
+        *index += 1;
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                if let Some(attribute) = group(next, Delimiter::Bracket) {
+                    attributes.push(attribute);
+                    *index += 1;
+                }
+            }
+            TokenTree::Ident(word) if word == "fn" => {
+                let Some(TokenTree::Ident(name)) = next else { continue };
+                let name = name.to_string();
+                *index += 1;
+                for attribute in std::mem::take(&mut attributes) {
+                    let Some((condition, meta)) = stack_attribute(attribute.stream()) else {
                         continue;
                     };
-                    let at = Loc::Span(syn::spanned::Spanned::span(&meta));
-                    let tokens = match &meta {
-                        syn::Meta::List(list) => list.tokens.clone(),
-                        _ => proc_macro2::TokenStream::new(),
+                    let at = Loc::Span(crate::parse::function::span_of(&meta));
+                    let list = match meta.last() {
+                        Some(TokenTree::Group(list)) if list.delimiter() == Delimiter::Parenthesis => list.stream(),
+                        _ => TokenStream::new(),
                     };
-                    let description = match crate::parse::attr::parse(tokens) {
+                    let description = match crate::parse::attr::parse(list) {
                         Ok(document) => describe(document),
                         Err(error) => {
                             Description::Unreadable(unreadable(error, "the #[strata::stack] attribute does not parse"))
                         }
                     };
                     found.push(RustStack {
-                        function: function.sig.ident.to_string(),
+                        function: name.clone(),
                         condition,
                         at,
                         description,
                     });
                 }
             }
-            syn::Item::Mod(module) => {
-                if let Some((_, inner)) = &module.content {
-                    // Visit the module's items next, keeping file order.
-                    let rest = items.split_off(index + 1);
-                    items.extend(inner.iter());
-                    items.extend(rest);
+            TokenTree::Ident(word) if word == "mod" => {
+                let body = trees
+                    .get(*index + 1)
+                    .and_then(|body| group(Some(body), Delimiter::Brace));
+                if let (Some(TokenTree::Ident(_)), Some(body)) = (next, body) {
+                    *index += 2;
+                    attributes.clear();
+                    levels.push((body.stream().into_iter().collect(), 0));
                 }
             }
+            TokenTree::Punct(p) if p.as_char() == ';' => attributes.clear(),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => attributes.clear(),
             _ => {}
         }
-        index += 1;
     }
     Ok(found)
 }
 
-/// `strata::stack(...)` or `stack(...)`, directly or inside a `cfg_attr`.
-fn stack_attribute(attribute: &syn::Attribute) -> Option<(Option<String>, syn::Meta)> {
-    if is_stack_path(attribute.path()) {
-        return Some((None, attribute.meta.clone()));
+/// `strata::stack(...)` or `stack(...)` (its tokens), directly or inside a
+/// `cfg_attr` (with the condition as written).
+fn stack_attribute(attribute: proc_macro2::TokenStream) -> Option<(Option<String>, Vec<proc_macro2::TokenTree>)> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = attribute.into_iter().collect();
+    if is_stack_meta(&tokens) {
+        return Some((None, tokens));
     }
-    if !attribute.path().is_ident("cfg_attr") {
-        return None;
-    }
-    let syn::Meta::List(list) = &attribute.meta else {
+    let [TokenTree::Ident(cfg_attr), TokenTree::Group(arguments)] = tokens.as_slice() else {
         return None;
     };
-    let parts = list
-        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-        .ok()?;
+    if cfg_attr != "cfg_attr" || arguments.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    let mut parts = vec![Vec::new()];
+    for token in arguments.stream() {
+        match (&token, parts.last_mut()) {
+            (TokenTree::Punct(p), _) if p.as_char() == ',' => parts.push(Vec::new()),
+            (_, Some(part)) => part.push(token),
+            (_, None) => {}
+        }
+    }
     let mut parts = parts.into_iter();
-    let condition = parts.next()?;
+    let condition: proc_macro2::TokenStream = parts.next()?.into_iter().collect();
+    if condition.is_empty() || crate::parse::limits::too_deep(&condition).is_some() {
+        return None;
+    }
     // As written, near enough: `not (a)` → `not(a)`, `all (a , b)` → `all(a, b)`.
-    let condition = quote::ToTokens::to_token_stream(&condition)
-        .to_string()
-        .replace(" (", "(")
-        .replace(" ,", ",");
+    let condition = condition.to_string().replace(" (", "(").replace(" ,", ",");
     parts
-        .find(|meta| is_stack_path(meta.path()))
+        .find(|part| is_stack_meta(part))
         .map(|meta| (Some(condition), meta))
 }
 
-fn is_stack_path(path: &syn::Path) -> bool {
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(names.as_slice(), [stack] if stack == "stack")
-        || matches!(names.as_slice(), [strata, stack] if strata == "strata" && stack == "stack")
+/// `stack`, `strata::stack`, either with one `(...)` after it.
+fn is_stack_meta(tokens: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let path = match tokens.last() {
+        Some(TokenTree::Group(list)) if list.delimiter() == Delimiter::Parenthesis => &tokens[..tokens.len() - 1],
+        _ => tokens,
+    };
+    let word = |token: &TokenTree, name: &str| matches!(token, TokenTree::Ident(i) if i == name);
+    match path {
+        [stack] => word(stack, "stack"),
+        [strata, TokenTree::Punct(a), TokenTree::Punct(b), stack] => {
+            word(strata, "strata")
+                && a.as_char() == ':'
+                && a.spacing() == Spacing::Joint
+                && b.as_char() == ':'
+                && word(stack, "stack")
+        }
+        _ => false,
+    }
 }
 
 fn describe(document: crate::tree::Document) -> Description {

@@ -9,6 +9,10 @@
 //! renders diagnostics).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+// `proc_macro::is_available()`: whether the front door runs inside the
+// macro (`parse::limits::in_proc_macro`).
+extern crate proc_macro;
+
 pub mod audit;
 #[cfg(feature = "generate")]
 pub mod builder;
@@ -62,11 +66,8 @@ pub fn compile(document: &tree::Document) -> (Option<Compiled>, Diagnostics) {
 
 /// Parses a `stack.toml` (with a profile) and compiles it: the TOML front
 /// door's whole pipeline, reporting syntax and rule problems together.
+#[cfg(feature = "toml")]
 pub fn compile_toml(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
-    parse::limits::with_stack(|| compile_toml_here(text, profile))
-}
-
-fn compile_toml_here(text: &str, profile: Option<&str>) -> (Option<Compiled>, Diagnostics) {
     let (document, mut diagnostics) = parse::toml::parse(text, profile);
     let (compiled, found) = compile(&document);
     let syntax_failed = diagnostics.has_errors();

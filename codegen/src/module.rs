@@ -32,11 +32,6 @@ pub fn digest(text: &str) -> String {
 /// Renders and formats the module. Fails only if the template and the
 /// lowering disagree, which is a bug in strata, reported as such.
 pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
-    // Parsing and formatting recurse through the user's `layer` expressions.
-    crate::parse::limits::with_stack(|| render_here(compiled, origin))
-}
-
-fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String> {
     let spec = located_custom_layers(compiled, origin);
     let stack = stack_expr(&spec, &compiled.plan, quote!(app), &Cx::new(true).declaring_gates());
     let service_type = crate::emit::service_type();
@@ -82,9 +77,14 @@ fn render_here(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String
         .sum::<usize>()
         .min(rendered.len());
     let (header, code) = rendered.split_at(code_start);
-    let file: syn::File =
-        syn::parse_str(code).map_err(|error| format!("strata bug: the generated module does not parse: {error}"))?;
-    Ok(format!("{header}\n{}", prettyplease::unparse(&file)))
+    // Parsing and formatting recurse through the user's `layer` expressions:
+    // on a stack of their own (`parse::limits`).
+    let formatted = crate::parse::limits::on_big_stack(|| {
+        syn::parse_str::<syn::File>(code)
+            .map(|file| prettyplease::unparse(&file))
+            .map_err(|error| format!("strata bug: the generated module does not parse: {error}"))
+    })?;
+    Ok(format!("{header}\n{formatted}"))
 }
 
 /// The spec with each `custom` layer's expression wrapped in a check whose

@@ -250,18 +250,15 @@ impl<'a> Reader<'a> {
         match &entry.value.value {
             Value::Expr(tokens) => Some(Spanned::new(tokens.clone(), entry.value.loc.clone())),
             Value::Str(text) => match parse_expression(text) {
-                Ok(expr) => Some(Spanned::new(
-                    quote::ToTokens::to_token_stream(&expr),
-                    entry.value.loc.clone(),
-                )),
-                Err(error) => {
+                Ok(tokens) => Some(Spanned::new(tokens, entry.value.loc.clone())),
+                Err((message, limit)) => {
                     self.diagnostics.push(
                         Diagnostic::error(
                             WRONG_VALUE,
                             &entry.value.loc,
-                            format!("`{}.{key}` is not a Rust expression: {error}", self.middleware),
+                            format!("`{}.{key}` is not a Rust expression: {message}", self.middleware),
                         )
-                        .help(if error.to_string().contains("longer than") || error.to_string().contains("deeper than") {
+                        .help(if limit {
                             crate::parse::limits::HELP
                         } else {
                             "write a Rust expression that builds a tower Layer, e.g. \"crate::audit::AuditLayer::new()\""
@@ -349,27 +346,36 @@ fn example_of(expected: &str) -> &'static str {
     }
 }
 
-/// A Rust expression written as a string (TOML), within the limits of
-/// [`crate::parse::limits`]: lexed without recursion, measured, then parsed.
-fn parse_expression(text: &str) -> syn::Result<syn::Expr> {
-    use crate::parse::limits;
-    let tokens: TokenStream = syn::parse_str(text)?;
-    if limits::too_deep(&tokens).is_some() {
-        return Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            format!("it nests deeper than {} levels of brackets", limits::MAX_DEPTH),
-        ));
+/// A Rust expression written as a string (TOML): lexed (without
+/// recursion), then checked as the attribute's are ([`crate::parse::expr`]).
+/// Inside the macro (`file = "stack.toml"`) rustc parses it where it is
+/// emitted; elsewhere (`strata check`, build.rs, `strata gen`) `syn` parses
+/// it here, on a stack of its own, so that the error is located in the
+/// file. The error's message, and whether it is a size limit.
+fn parse_expression(text: &str) -> Result<TokenStream, (String, bool)> {
+    use crate::parse::{expr, limits};
+    // Lexed without recursion (`syn::parse_str` would build a buffer that
+    // recurses per group).
+    let tokens: TokenStream = text
+        .parse()
+        .map_err(|error: proc_macro2::LexError| (error.to_string(), false))?;
+    let trees: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    expr::check(&trees).map_err(|problem| match problem.limit {
+        true => (format!("it {}", problem.message), true),
+        false => (problem.message, false),
+    })?;
+    if !limits::in_proc_macro() {
+        limits::on_big_stack(|| {
+            syn::parse_str::<syn::Expr>(text)
+                .map(drop)
+                .map_err(|error| error.to_string())
+        })
+        .map_err(|message| (message, false))?;
     }
-    if limits::token_count(tokens.clone(), limits::MAX_EXPR_TOKENS) > limits::MAX_EXPR_TOKENS {
-        return Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            format!("it is longer than {} tokens", limits::MAX_EXPR_TOKENS),
-        ));
-    }
-    syn::parse2(tokens)
+    Ok(tokens)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     fn messages(text: &str) -> Vec<String> {
         let (_, diagnostics) = crate::compile_toml(text, None);

@@ -33,12 +33,14 @@ use proc_macro::TokenStream;
 ///   integers, `true`/`false`, `[arrays]`; an inline table is a nested call
 ///   (`security_headers(hsts(max_age = 31536000, include_subdomains = true))`);
 /// - `custom(layer = EXPR, name = "...", before = "...", after = "...")`: any
-///   tower `Layer`, `EXPR` a Rust expression that may use the function's
-///   parameters by value;
+///   tower `Layer`, `EXPR` a Rust expression (up to the next comma outside
+///   brackets, generic arguments and closure parameters; at most 512
+///   tokens) that may use the function's parameters by value;
 /// - `order = "as-written"` first: keep the written order and enforce the
 ///   order constraints on it instead of sorting;
 /// - `file = "stack.toml", profile = "prod"` alone: read the description
-///   from a TOML file (relative to `CARGO_MANIFEST_DIR`) at compile time.
+///   from a TOML file (relative to `CARGO_MANIFEST_DIR`) at compile time
+///   (the facade's cargo feature `toml`, on by default).
 ///
 /// The middlewares: `proxy`, `request_id`, `trace_context`, `access_log`,
 /// `metrics`, `trusted_host`, `https_redirect`, `security_headers`, `cors`,

@@ -54,6 +54,7 @@ pub mod jwt;
 pub mod metrics;
 pub mod paths;
 pub mod proxy;
+mod random;
 pub mod rate_limit;
 pub mod redirect_slashes;
 #[cfg(feature = "redis")]

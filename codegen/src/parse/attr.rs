@@ -10,16 +10,17 @@
 //! table     := (IDENT "=" value | IDENT "(" table ")") ("," ...)* ","?
 //! value     := STRING | INTEGER | true | false | "[" value,* "]"
 //!            | IDENT "(" table ")"     an inline table
-//!            | EXPR                    only for `layer = <Rust expression>`
+//!            | EXPR                    only for `layer = <Rust expression>`,
+//!                                      up to the next comma outside brackets,
+//!                                      generic arguments and closure parameters
 //! ```
 
-use super::limits;
+use super::{expr, limits};
 use crate::diag::Loc;
 use crate::tree::{Document, Entry, ScopeEntry, Spanned, Table, Value};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned as _;
 use syn::{Token, bracketed, parenthesized};
 
 /// Keys whose value is Rust code rather than data.
@@ -155,27 +156,44 @@ fn float(literal: &syn::LitFloat) -> syn::Result<f64> {
         .map_err(|_| syn::Error::new(literal.span(), "this is not a number strata can read"))
 }
 
+/// `layer = <Rust expression>`: the tokens up to the comma that ends the
+/// entry, checked but not parsed ([`super::expr`]), with their spans.
+fn expression(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
+    let rest: Vec<TokenTree> = input.fork().parse::<TokenStream>()?.into_iter().collect();
+    let end = expr::end(&rest);
+    let tokens = &rest[..end];
+    if let Err(problem) = expr::check(tokens) {
+        let at = problem.at.unwrap_or_else(|| input.span());
+        return Err(syn::Error::new(
+            at,
+            if problem.limit {
+                format!("this `{key}` expression {}; {}", problem.message, limits::HELP)
+            } else {
+                format!(
+                    "this `{key}` value is not a Rust expression: {}\n\
+                     help: write an expression that builds a tower Layer, e.g. `tower::limit::ConcurrencyLimitLayer::new(64)`",
+                    problem.message
+                )
+            },
+        ));
+    }
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        for _ in 0..end {
+            if let Some((_, next)) = rest.token_tree() {
+                rest = next;
+            }
+        }
+        Ok(((), rest))
+    })?;
+    let tokens: TokenStream = tokens.iter().cloned().collect();
+    let span = syn::spanned::Spanned::span(&tokens);
+    Ok(Spanned::new(Value::Expr(tokens), loc(span)))
+}
+
 fn value(input: ParseStream<'_>, key: &str) -> syn::Result<Spanned<Value>> {
     if EXPRESSION_KEYS.contains(&key) {
-        // What is left of this table bounds the expression's length, and so
-        // its nesting: `syn` recurses once per level.
-        let rest: TokenStream = input.fork().parse()?;
-        if limits::token_count(rest, limits::MAX_EXPR_TOKENS) > limits::MAX_EXPR_TOKENS {
-            return Err(syn::Error::new(
-                input.span(),
-                format!(
-                    "this `{key}` expression is longer than {} tokens; {}",
-                    limits::MAX_EXPR_TOKENS,
-                    limits::HELP
-                ),
-            ));
-        }
-        let expr: syn::Expr = input.parse()?;
-        let span = expr.span();
-        return Ok(Spanned::new(
-            Value::Expr(quote::ToTokens::into_token_stream(expr)),
-            loc(span),
-        ));
+        return expression(input, key);
     }
     if input.peek(syn::LitStr) {
         let literal: syn::LitStr = input.parse()?;

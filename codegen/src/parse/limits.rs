@@ -1,35 +1,80 @@
-//! Bounds on what strata parses, so that no description — however deep or
-//! long — can overflow the stack or make the compiler crawl.
+//! Bounds on what strata reads, so that no description — however deep or
+//! long — can overflow a stack (strata's or rustc's) or make the compiler
+//! crawl.
 //!
-//! Two kinds of recursion could be driven by the user: strata's own grammar
-//! (arrays and tables nest through bracket and parenthesis groups) and
-//! `syn`'s expression parser for `custom.layer`, which recurses once per
-//! nesting level, also where no group marks it (`Vec<Vec<...>>`, `!!!x`,
-//! closures). A debug build spends tens of KiB of stack per level there,
-//! so 64 levels of generics already overflow a 2 MiB test thread, and
-//! ~760 parentheses aborted rustc itself (blamed on rustc).
+//! The macro runs on rustc's own thread (8 MiB by default), in a debug
+//! build unless the app says otherwise, where `syn` spends tens of KiB of
+//! stack per nesting level of an expression or a type (64 levels of `&` in
+//! a type overflow 2 MiB). So the macro parses nothing that can nest
+//! without a bracket group marking it:
 //!
-//! So: group nesting is capped at [`MAX_DEPTH`] by an iterative walk before
-//! anything recursive runs; an expression is capped at [`MAX_EXPR_TOKENS`]
-//! tokens, which caps its nesting too; and every front door runs on a stack
-//! of [`STACK`] bytes ([`with_stack`]) that the capped depth provably fits
-//! (2,048 levels of the worst construct measured at < 64 KiB each in a
-//! debug build). The limits are far above any real stack description: a
-//! layer expression needing more is better written as a function.
+//! - the attribute's own grammar nests only through `(...)` and `[...]`,
+//!   capped at [`MAX_DEPTH`] by an iterative walk before the parser runs;
+//! - a `custom(layer = ...)` expression is not parsed: it is measured and
+//!   checked token by token ([`super::expr`]) and handed to rustc as
+//!   written, inside the call that checks it is a layer. [`MAX_EXPR_TOKENS`]
+//!   caps its length, which caps how deep rustc's parser recurses in it:
+//!   rustc 1.95 overflows its stack at ~1,100 nested `return`s, the
+//!   costliest construct per token;
+//! - the annotated function is read token by token ([`super::function`]):
+//!   its signature's types and its body are rustc's to parse.
+//!
+//! Outside the macro (the CLI, build.rs, tests), full parses that recurse
+//! through a user's expression — the TOML `layer` checked with `syn`, the
+//! generated module formatted with `prettyplease` — run on a thread of
+//! their own with [`BIG_STACK`] bytes ([`on_big_stack`]), which the capped
+//! length provably fits. `codegen/tests/limits.rs` runs the deepest
+//! accepted input of every construct through the macro's front door on a
+//! 2 MiB thread in a debug build, and `tests/ui/pass` compiles them with
+//! rustc.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 
 /// Deepest nesting of `(...)`, `[...]` and `{...}` groups accepted.
 pub const MAX_DEPTH: usize = 128;
-/// Most tokens accepted in one `layer` expression.
-pub const MAX_EXPR_TOKENS: usize = 2048;
-/// The stack every front door runs on (virtual memory; only what is used is touched).
-pub const STACK: usize = 256 << 20;
+/// Most tokens accepted in one `layer` expression (groups count one each,
+/// plus their content).
+pub const MAX_EXPR_TOKENS: usize = 512;
+/// The stack of [`on_big_stack`]'s thread (virtual memory; only what is
+/// used is touched): 512 levels of `syn`'s costliest construct in a debug
+/// build need about 16 MiB.
+pub const BIG_STACK: usize = 64 << 20;
 
-/// Runs `f` on a stack of [`STACK`] bytes, on the same thread (the
-/// compiler's `proc_macro` API only works on the macro's own thread).
-pub fn with_stack<R>(f: impl FnOnce() -> R) -> R {
-    stacker::grow(STACK, f)
+/// Whether this runs inside a proc macro, where the thread cannot change
+/// (the compiler's `proc_macro` API works on the macro's own thread only).
+pub fn in_proc_macro() -> bool {
+    proc_macro::is_available()
+}
+
+/// Runs `f` on a thread with a stack of [`BIG_STACK`] bytes, for the full
+/// parses the CLI, build.rs and tests make. Whatever `f` is given and
+/// returns crosses threads, so it is text, not tokens. A panic in `f`
+/// resumes here. Inside a proc macro (where `proc_macro2` would reach for
+/// the compiler from another thread), or if no thread can be started, `f`
+/// runs here.
+pub fn on_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if in_proc_macro() {
+        return f();
+    }
+    let mut work = Some(f);
+    let mut result = None;
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("strata-parse".into())
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, || work.take().map(|f| f()));
+        if let Ok(handle) = spawned {
+            match handle.join() {
+                Ok(value) => result = value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    match (result, work) {
+        (Some(result), _) => result,
+        (None, Some(f)) => f(),
+        (None, None) => unreachable!("the thread took the work and returned its result"),
+    }
 }
 
 /// The first group nested deeper than [`MAX_DEPTH`], without recursing.
@@ -99,5 +144,13 @@ mod tests {
     fn counting_stops_at_the_limit() {
         assert_eq!(token_count("a b (c d)".parse().unwrap(), 100), 5);
         assert_eq!(token_count(nested(50_000), 10), 11);
+    }
+
+    #[test]
+    fn the_big_stack_runs_the_work_and_passes_its_panics_on() {
+        let here = std::thread::current().id();
+        assert_ne!(on_big_stack(|| std::thread::current().id()), here);
+        let panicked = std::panic::catch_unwind(|| on_big_stack(|| panic!("inside")));
+        assert!(panicked.is_err());
     }
 }

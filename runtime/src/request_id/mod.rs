@@ -58,8 +58,17 @@ impl RequestId {
 
     /// A fresh random UUID v4, hyphenated lowercase.
     pub(crate) fn generate() -> Self {
+        let mut random = [0u8; 16];
+        if crate::random::fill(&mut random).is_err() {
+            // No operating-system randomness (a sandbox that forbids it): an
+            // ID still has to be unique, not secret.
+            random = fastrand::u128(..).to_le_bytes();
+        }
         let mut buffer = uuid::Uuid::encode_buffer();
-        let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+        let text = uuid::Builder::from_random_bytes(random)
+            .into_uuid()
+            .hyphenated()
+            .encode_lower(&mut buffer);
         #[allow(
             clippy::expect_used,
             reason = "a hyphenated UUID is 36 ASCII hex digits and dashes, always a valid header value"

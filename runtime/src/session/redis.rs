@@ -87,11 +87,14 @@ fn parse_cookie_value(verified: &str) -> Option<(String, u64)> {
     }
 }
 
-/// A fresh session ID: 256 bits from the operating system's CSPRNG (via two UUID v4s' randomness).
+/// A fresh session ID: 256 bits from the operating system's CSPRNG.
 fn new_id() -> String {
     let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    #[allow(
+        clippy::expect_used,
+        reason = "a session ID must be unguessable: without the operating system's randomness there is none to give (`uuid`'s v4 panicked the same way)"
+    )]
+    crate::random::fill(&mut bytes).expect("the operating system's random source failed");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -18,7 +18,15 @@ fn app() -> Router {
     Router::new()
 }
 
+// The same stack.toml the generated module comes from, read by the macro:
+// that needs the TOML reader, the `toml` feature.
+#[strata::stack(file = "stack.toml")]
+fn from_file() -> Router {
+    Router::new()
+}
+
 fn main() {
     let _ = app();
     let _ = generated::stack(Router::new());
+    let _ = from_file();
 }
