@@ -24,7 +24,9 @@
 //!
 //! The switch is a concrete type: the arms are a tuple (two to eight; a
 //! type-level list, [`Arm`] ending in [`LastArm`], for more) and the future
-//! is an enum of theirs ([`OneOf3`] and the like), so nothing is boxed. The arms sit behind one `Arc`, so the per-request
+//! is an enum of theirs ([`OneOf3`] and the like), with no `dyn`; only the
+//! rare states (an arm not ready at once, the `400`) are boxed. The arms sit
+//! behind one `Arc`, so the per-request
 //! clone of the whole service (hyper clones it for every request) costs a
 //! reference count for all of them. Like an axum `Router` calling a route,
 //! the switch is always ready and readies a clone of the chosen arm only,
