@@ -6,7 +6,8 @@
 //!   through the attribute and through the generated module alike; with the
 //!   features on, the same crate compiles;
 //! - an app with `cors`, `compression` and `request_id` alone does not build
-//!   jsonwebtoken, rsa, hmac, redis, a regex engine or a TOML parser.
+//!   jsonwebtoken, rsa, hmac, redis, a regex engine, a TOML parser or
+//!   libdeflate.
 //!
 //! Each runs cargo on a copy of a small crate under `target/`, with its own
 //! target directory there and the workspace's `Cargo.lock` (the same
@@ -104,16 +105,18 @@ fn a_stack_that_needs_a_feature_that_is_off_names_it_and_compiles_once_it_is_on(
     };
     // The attribute: one error per gate, on the token that needs it (line:column in src/main.rs).
     for (what, feature, at) in [
-        ("`cors(allow_origin_regex = ...)`", "cors_regex", "src/main.rs:11:76"),
+        ("`cors(allow_origin_regex = ...)`", "cors_regex", "src/main.rs:12:76"),
         (
             "`compression(algorithms = [\"br\"])`",
             "compression_br",
-            "src/main.rs:12:39",
+            "src/main.rs:13:39",
         ),
-        ("`jwt`", "jwt", "src/main.rs:14:5"),
-        ("`rate_limit(backend = \"redis\")`", "redis", "src/main.rs:15:53"),
+        ("`jwt`", "jwt", "src/main.rs:15:5"),
+        ("`rate_limit(backend = \"redis\")`", "redis", "src/main.rs:16:53"),
+        // A middleware with no dependencies of its own has its feature too.
+        ("`timing`", "timing", "src/main.rs:17:5"),
         // `file = ...`: the macro's TOML reader, on the `file` key.
-        ("`file = \"...\"`", "toml", "src/main.rs:23:17"),
+        ("`file = \"...\"`", "toml", "src/main.rs:25:17"),
     ] {
         let expected = (needs(what, feature), at.to_string());
         assert!(found.contains(&expected), "{expected:?} not in {found:#?}\n{stderr}");
@@ -202,6 +205,10 @@ fn an_app_with_cors_compression_and_request_id_builds_no_jwt_rsa_hmac_redis_rege
         "winnow",
         "stacker",
         "psm",
+        // `compression_libdeflate` is off: bodies in memory go through
+        // flate2, and no C library is compiled.
+        "libdeflater",
+        "libdeflate-sys",
     ] {
         assert!(!crates.contains(&absent), "{absent} is built:\n{stdout}");
     }

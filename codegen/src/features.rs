@@ -1,9 +1,10 @@
 //! Cargo features: what a stack needs of the facade's build.
 //!
-//! Every middleware with dependencies of its own sits behind a cargo feature
-//! of the facade `strata` (on by default), so an app compiles only what its
-//! stack uses. Which middleware needs which feature is data: its line in the
-//! registry ([`crate::middleware`], `jwt => Jwt(Jwt) needs "jwt"`). Options
+//! Every middleware but `custom` sits behind a cargo feature of the facade
+//! `strata` named after it (on by default), as tower-http's do, so an app
+//! compiles only what its stack uses. Which middleware needs which feature
+//! is data: its line in the registry ([`crate::middleware`],
+//! `jwt => Jwt(Jwt) needs "jwt"`). Options
 //! that need one more (`backend = "redis"`, `allow_origin_regex`,
 //! `algorithms = ["br"]`) are gated by their middleware's lowering with
 //! [`gate`].
@@ -26,15 +27,31 @@ use quote::{format_ident, quote, quote_spanned};
 /// Every cargo feature of the facade that generated code can gate on; the
 /// facade defines one `__strata_require_<feature>!` macro for each.
 pub const FEATURES: &[&str] = &[
+    "access_log",
     "api_key",
+    "block",
+    "body_limit",
+    "catch_panic",
     "compression",
     "compression_br",
+    "concurrency_limit",
+    "cors",
     "cors_regex",
     "decompression",
+    "https_redirect",
     "jwt",
     "metrics",
+    "proxy",
+    "rate_limit",
+    "redirect_slashes",
     "redis",
+    "request_id",
+    "security_headers",
     "session",
+    "timeout",
+    "timing",
+    "trace_context",
+    "trusted_host",
 ];
 
 /// A middleware's lowering, gated on the feature its registry line names

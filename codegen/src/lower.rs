@@ -19,7 +19,7 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
     // Each layer is lowered once, however many branches go through it.
     let mut lowered: Vec<(usize, TokenStream, Vec<TokenStream>)> = Vec::new();
     let mut router_hooks = Vec::new();
-    let mut reads_route = false;
+    let mut route_reader = None;
     for layer in distinct_layers(&tree) {
         let Lowered {
             items,
@@ -28,13 +28,20 @@ pub fn stack_expr(spec: &StackSpec, plan: &Plan, inner: TokenStream, cx: &Cx) ->
             reads_route: reads,
         } = crate::features::gate_middleware(cx, &spec.layers[layer], spec.layers[layer].config.lower(cx));
         router_hooks.extend(hooks);
-        reads_route |= reads;
+        if reads && route_reader.is_none() {
+            route_reader = Some(layer);
+        }
         lowered.push((layer, items, layers));
     }
     // First: a hook after it that copies the router (`redirect_slashes`
     // serves the other form of a path through a clone) copies the marks too.
-    if reads_route {
-        router_hooks.insert(0, crate::ir::record_routes_hook());
+    // Gated as the middleware that reads the route is: without its cargo
+    // feature the runtime has no `route` module, and that middleware's own
+    // gate is the one error to report.
+    if let Some(layer) = route_reader {
+        let hook = Lowered::router_hook(crate::ir::record_routes_hook());
+        let gated = crate::features::gate_middleware(cx, &spec.layers[layer], hook);
+        router_hooks.splice(0..0, gated.router_hooks);
     }
     let inner = if router_hooks.is_empty() {
         inner

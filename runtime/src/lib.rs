@@ -23,53 +23,72 @@
 //!
 //! No header, path or other client input can make a middleware here panic.
 //!
-//! Cargo features: each middleware with dependencies of its own is a
-//! feature, on by default (`jwt`, `session`, `api_key`, `compression`,
-//! `compression_br`, `decompression`, `cors_regex`, `metrics`); `redis` and
+//! Cargo features: each middleware is a feature named after it, on by
+//! default (`custom` and scopes are always there), as are
+//! `compression_libdeflate`, `compression_br` and `cors_regex`; `redis` and
 //! `otel` are off by default. Without its feature a middleware's module is
 //! absent. Apps set them on the facade `strata`, which forwards them here
 //! and makes generated code that needs a missing one a compile error naming
 //! it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "access_log")]
 pub mod access_log;
 #[cfg(feature = "api_key")]
 pub mod api_key;
+#[cfg(feature = "block")]
 pub mod block;
 pub mod body;
+#[cfg(feature = "body_limit")]
 pub mod body_limit;
+#[cfg(feature = "catch_panic")]
 pub mod catch_panic;
 #[cfg(feature = "compression")]
 pub mod compression;
+#[cfg(feature = "concurrency_limit")]
 pub mod concurrency_limit;
+#[cfg(feature = "cors")]
 pub mod cors;
 pub mod custom;
 #[cfg(feature = "decompression")]
 pub mod decompression;
 pub mod env;
+#[cfg(feature = "https_redirect")]
 pub mod https_redirect;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod paths;
+#[cfg(feature = "proxy")]
 pub mod proxy;
+#[cfg(any(feature = "request_id", all(feature = "session", feature = "redis")))]
 mod random;
+#[cfg(feature = "rate_limit")]
 pub mod rate_limit;
+#[cfg(feature = "redirect_slashes")]
 pub mod redirect_slashes;
-#[cfg(feature = "redis")]
+#[cfg(all(feature = "redis", any(feature = "rate_limit", feature = "session")))]
 pub mod redis_backend;
+#[cfg(feature = "request_id")]
 pub mod request_id;
+#[cfg(any(feature = "access_log", feature = "metrics", feature = "redirect_slashes"))]
 pub mod route;
 pub mod scope;
+#[cfg(feature = "security_headers")]
 pub mod security_headers;
 #[cfg(feature = "session")]
 pub mod session;
 pub mod short_circuit;
 pub mod stack;
+#[cfg(feature = "timeout")]
 pub mod timeout;
+#[cfg(feature = "timing")]
 pub mod timing;
+#[cfg(feature = "trace_context")]
 pub mod trace_context;
+// Built with `proxy`, which parses hosts with it.
+#[cfg(feature = "proxy")]
 pub mod trusted_host;
 
 mod response;
@@ -80,9 +99,12 @@ mod test_util;
 
 #[cfg(feature = "jwt")]
 pub use jwt::Claims;
+#[cfg(feature = "proxy")]
 pub use proxy::ClientInfo;
+#[cfg(feature = "request_id")]
 pub use request_id::RequestId;
 #[cfg(feature = "session")]
 pub use session::Session;
 pub use stack::Stack;
+#[cfg(feature = "trace_context")]
 pub use trace_context::TraceContext;

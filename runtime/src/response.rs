@@ -5,6 +5,8 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Response, StatusCode};
 
 /// `text/plain; charset=utf-8`, what Starlette's `PlainTextResponse` sends.
+// Unused when none of the middlewares answering in text is built (cargo features).
+#[allow(dead_code)]
 pub(crate) const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 
 /// `application/json`, what Starlette's `JSONResponse` sends.

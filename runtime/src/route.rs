@@ -73,6 +73,7 @@ use crate::short_circuit::ShortCircuit;
 
 /// What `access_log` and `metrics` say of a request that matched no route
 /// template.
+#[allow(dead_code)] // without `access_log` and `metrics`
 pub(crate) const UNMATCHED: &str = "unmatched";
 
 /// Where the route template of a request goes, once the router has matched

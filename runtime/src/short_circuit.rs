@@ -29,6 +29,8 @@ pin_project! {
     }
 }
 
+// Unused when no middleware that answers by itself is built (cargo features).
+#[allow(dead_code)]
 impl<F, B> ShortCircuit<F, B> {
     pub(crate) fn inner(future: F) -> Self {
         let kind = Kind::Inner { future };

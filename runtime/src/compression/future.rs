@@ -135,7 +135,7 @@ fn compress(coding: Coding, level: u32, mut body: Body, cx: &mut Context<'_>) ->
     let input = read.into_bytes();
     match oneshot::compress(coding, level, &input) {
         Some(data) => Body::new(OneShotBody::new(data, trailers)),
-        // libdeflate refused its own bound (a bug in it): the streaming encoder.
+        // The one-call backend failed (a bug in it): the streaming encoder.
         None => Body::new(StreamingBody::new(coding, level, input, Body::empty()).ended_with(trailers)),
     }
 }

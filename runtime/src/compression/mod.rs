@@ -12,14 +12,15 @@
 //!   (RFC 9110 §8.4.1.2).
 //! - A body that is all there when the response leaves the app
 //!   (a `String`, `Json`, `Bytes`: at most 256 KiB, read without waiting) is
-//!   gzip'd or deflated in one call of libdeflate, with a compressor reused
-//!   per thread; any other body (larger, not all ready yet, or br) streams
-//!   through async-compression's encoders, what has arrived compressed and
-//!   flushed whenever the app's body has nothing more ready. Either way the
-//!   output is standard gzip / zlib / brotli of exactly the app's bytes, at
-//!   the configured `level` (libdeflate's levels use zlib's 1–9 scale; at the
-//!   same level its output is a few percent smaller). Trailers follow the
-//!   compressed data.
+//!   gzip'd or deflated in one call, with a compressor reused per thread:
+//!   libdeflate's with the `compression_libdeflate` feature (on by default),
+//!   else flate2's; any other body (larger, not all ready yet, or br)
+//!   streams through async-compression's encoders, what has arrived
+//!   compressed and flushed whenever the app's body has nothing more ready.
+//!   Either way the output is standard gzip / zlib / brotli of exactly the
+//!   app's bytes, at the configured `level` (libdeflate's levels use zlib's
+//!   1–9 scale; at the same level its output is a few percent smaller).
+//!   Trailers follow the compressed data.
 //! - `Vary: Accept-Encoding` is appended (unless already listed) to every
 //!   response that could have been compressed (not already encoded, not a
 //!   range, accepted by [`StrataPredicate`]), whichever encoding the client

@@ -5,6 +5,8 @@
 //! with trailers, failing), for each coding and several levels, decoded by
 //! decoders independent of the encoders (flate2 for libdeflate's gzip/zlib,
 //! miniz_oxide under flate2 for async-compression's, brotli's decoder for br).
+//! The one-call path's flate2 backend (without `compression_libdeflate`) is
+//! checked here too, byte for byte against flate2's own encoders.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -23,7 +25,8 @@ use tower::{ServiceExt, service_fn};
 use tower_layer::Layer;
 
 use super::CompressionLayer;
-use super::oneshot::ONE_SHOT_MAX;
+use super::negotiate::Coding;
+use super::oneshot::{ONE_SHOT_MAX, flate2_backend};
 
 /// One step of a scripted response body.
 #[derive(Clone, Debug)]
@@ -163,7 +166,28 @@ async fn decode(coding: &str, encoded: &[u8]) -> Vec<u8> {
     decoded
 }
 
-/// libdeflate's own one-shot output, what the one-call path must send.
+/// What the one-call path must send: libdeflate's own one call, made
+/// without strata.
+#[cfg(feature = "compression_libdeflate")]
+fn one_call(coding: &str, level: u32, input: &[u8]) -> Vec<u8> {
+    libdeflate(coding, level, input)
+}
+
+/// What the one-call path must send: a new flate2 compressor's output (the
+/// test below checks that one against flate2's own decoders and headers).
+#[cfg(not(feature = "compression_libdeflate"))]
+fn one_call(coding: &str, level: u32, input: &[u8]) -> Vec<u8> {
+    let coding = if coding == "gzip" {
+        Coding::Gzip
+    } else {
+        Coding::Deflate
+    };
+    flate2_backend::Compressor::new(level)
+        .compress(coding, input)
+        .expect("in memory")
+}
+
+#[cfg(feature = "compression_libdeflate")]
 fn libdeflate(coding: &str, level: u32, input: &[u8]) -> Vec<u8> {
     let level = libdeflater::CompressionLvl::new(level as i32).expect("1..=9");
     let mut compressor = libdeflater::Compressor::new(level);
@@ -224,7 +248,7 @@ fn layer(level: u32) -> CompressionLayer {
 }
 
 /// Every body arrives intact, and a body that is all ready (at most the
-/// one-shot limit) is libdeflate's single-call output in one frame.
+/// one-shot limit) is the backend's single-call output in one frame.
 async fn check(input: &[u8], steps: VecDeque<Step>, sized: bool, coding: &str, level: u32) {
     let all_ready = !steps.iter().any(|step| matches!(step, Step::Wait));
     let script = Scripted { steps, sized };
@@ -235,7 +259,11 @@ async fn check(input: &[u8], steps: VecDeque<Step>, sized: bool, coding: &str, l
     assert_eq!(decode(coding, &received.body).await, input, "{what}");
     if coding != "br" && all_ready && input.len() <= ONE_SHOT_MAX {
         assert_eq!(received.data_frames, 1, "{what}: one call, one frame");
-        assert_eq!(received.body, libdeflate(coding, level, input), "{what}");
+        // Not assert_eq: a mismatch would print 256 KiB of bytes.
+        assert!(
+            received.body == one_call(coding, level, input),
+            "{what}: not the one-call output"
+        );
     }
 }
 
@@ -311,8 +339,8 @@ async fn levels_share_a_thread_without_mixing() {
         eprintln!("round {round}: ok");
     }
     assert_ne!(
-        libdeflate("gzip", 9, &input),
-        libdeflate("gzip", 1, &input),
+        one_call("gzip", 9, &input),
+        one_call("gzip", 1, &input),
         "the levels differ on this input, so mixing them up would show"
     );
 }
@@ -345,6 +373,58 @@ async fn a_failing_body_fails_the_response_body() {
                 received.error,
                 "{coding}, waits {waits}: the failure reaches the client"
             );
+        }
+    }
+}
+
+/// Without `compression_libdeflate` the one-call path is flate2's encoder,
+/// kept per thread and level and reset between bodies. Body after body, at
+/// every level, a kept compressor's output must be a new one's (a reset that
+/// kept state would show), decode to the input with flate2's decoders, and
+/// start with the header flate2's `GzEncoder` writes.
+#[test]
+fn the_flate2_backend_kept_across_bodies_matches_a_new_one_and_decodes() {
+    use std::io::Write;
+    let mut rng = fastrand::Rng::with_seed(23);
+    for level in 1..=9 {
+        let mut kept = flate2_backend::Compressor::new(level);
+        for round in 0..10 {
+            let len = match round {
+                0 => 0,
+                1 => 1,
+                2 => 200_000,
+                _ => rng.usize(0..70_000),
+            };
+            let input = content(&mut rng, len);
+            for (coding, name) in [(Coding::Gzip, "gzip"), (Coding::Deflate, "deflate")] {
+                let what = format!("{len} bytes as {name} at level {level}, body {round}");
+                let output = kept.compress(coding, &input).expect("in memory");
+                let fresh = flate2_backend::Compressor::new(level).compress(coding, &input);
+                assert!(
+                    Some(&output) == fresh.as_ref(),
+                    "{what}: differs from a new compressor's"
+                );
+                let mut decoded = Vec::new();
+                let rest = if name == "gzip" {
+                    let mut decoder = flate2::bufread::GzDecoder::new(&output[..]);
+                    decoder.read_to_end(&mut decoded).expect("valid gzip");
+                    decoder.into_inner()
+                } else {
+                    let mut decoder = flate2::bufread::ZlibDecoder::new(&output[..]);
+                    decoder.read_to_end(&mut decoded).expect("valid zlib");
+                    decoder.into_inner()
+                };
+                assert!(
+                    decoded == input && rest.is_empty(),
+                    "{what}: does not decode to the input"
+                );
+                if name == "gzip" {
+                    let mut reference = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+                    reference.write_all(&input).expect("in memory");
+                    let reference = reference.finish().expect("in memory");
+                    assert_eq!(output[..10], reference[..10], "{what}: header");
+                }
+            }
         }
     }
 }

@@ -122,6 +122,7 @@ pub(crate) fn peer(extensions: &http::Extensions) -> Option<IpAddr> {
 
 /// The client's address for the layers that key or log by it: the one a
 /// `proxy` layer (or the server) decided, else the peer's.
+#[allow(dead_code)] // without `rate_limit` and `access_log`
 pub(crate) fn client_ip<B>(request: &Request<B>) -> Option<IpAddr> {
     match request.extensions().get::<ClientInfo>() {
         Some(info) => info.ip,
@@ -132,6 +133,7 @@ pub(crate) fn client_ip<B>(request: &Request<B>) -> Option<IpAddr> {
 /// Whether the client used HTTPS: only when a `proxy` layer (or the server)
 /// said so. A scheme written in the request target (`GET https://… HTTP/1.1`
 /// over plain TCP, or HTTP/2's `:scheme`) is the client's claim, not a fact.
+#[allow(dead_code)] // without `session` and `https_redirect`
 pub(crate) fn is_https<B>(request: &Request<B>) -> bool {
     request
         .extensions()

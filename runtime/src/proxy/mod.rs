@@ -50,6 +50,9 @@ pub use client::{ClientInfo, Scheme};
 pub use layer::ProxyLayer;
 pub use service::Proxy;
 
+// What the other middlewares read; which of them are built depends on the
+// cargo features.
+#[allow(unused_imports)]
 pub(crate) use client::{client_ip, is_https};
 
 /// Which proxies may speak for the client.

@@ -1,6 +1,7 @@
 //! Each middleware or option below needs a cargo feature of strata that
-//! Cargo.toml leaves off (`compression` alone is on): each must be an error
-//! naming its feature, spanned on what needs it.
+//! Cargo.toml leaves off (`cors`, `compression`, `request_id` and
+//! `rate_limit` are on): each must be an error naming its feature, spanned
+//! on what needs it.
 
 use axum::Router;
 
@@ -13,6 +14,7 @@ mod generated;
     request_id,
     jwt(secret_env = "FIXTURE_JWT_SECRET"),
     rate_limit(requests = 10, per = "1s", backend = "redis", redis_url_env = "FIXTURE_REDIS_URL"),
+    timing,
 )]
 fn app() -> Router {
     Router::new()
