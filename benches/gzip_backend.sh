@@ -61,8 +61,8 @@ count() {
 }
 
 size_of() { "$@" | awk '{print $4}'; }
-echo "| body | flate2 + miniz_oxide (tower-http's default), new encoder per body | flate2 + zlib-rs, new encoder per body | **libdeflate, one call, compressor reused (strata)** | libdeflate / miniz_oxide | libdeflate at level 1 | gzip'd bytes: miniz_oxide / zlib-rs / libdeflate 6 / libdeflate 1 |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| body | flate2 + miniz_oxide (tower-http's default), new encoder per body | flate2 + zlib-rs, new encoder per body | **libdeflate, one call, compressor reused (strata)** | libdeflate / miniz_oxide | flate2 + miniz_oxide, encoder kept and reset (strata without \`compression_libdeflate\`) | kept / new | libdeflate at level 1 | gzip'd bytes: miniz_oxide / zlib-rs / libdeflate 6 / libdeflate 1 |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 miniz_exe="$target/miniz/release/deflate-backends"
 zlibrs_exe="$target/zlib-rs/release/deflate-backends"
 for spec in "2k 200" "64k 20" "1m 3"; do
@@ -71,7 +71,9 @@ for spec in "2k 200" "64k 20" "1m 3"; do
     zlibrs=$(count "$zlibrs_exe" stream "$size" "$n")
     oneshot=$(count "$miniz_exe" oneshot "$size" "$n")
     level1=$(count "$miniz_exe" oneshot-1 "$size" "$n")
+    reused=$(count "$miniz_exe" reused "$size" "$n")
     ratio=$(awk -v a="$oneshot" -v b="$miniz" 'BEGIN { printf "%.3f×", a / b }')
+    reused_ratio=$(awk -v a="$reused" -v b="$miniz" 'BEGIN { printf "%.3f×", a / b }')
     sizes="$(size_of "$miniz_exe" stream "$size" 1) / $(size_of "$zlibrs_exe" stream "$size" 1) / $(size_of "$miniz_exe" oneshot "$size" 1) / $(size_of "$miniz_exe" oneshot-1 "$size" 1)"
-    echo "| $size ($("$miniz_exe" stream "$size" 1 | awk '{print $1}') bytes) | $miniz | $zlibrs | **$oneshot** | **$ratio** | $level1 | $sizes |"
+    echo "| $size ($("$miniz_exe" stream "$size" 1 | awk '{print $1}') bytes) | $miniz | $zlibrs | **$oneshot** | **$ratio** | $reused | $reused_ratio | $level1 | $sizes |"
 done

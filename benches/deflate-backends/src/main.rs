@@ -7,6 +7,9 @@
 //!   flate2's backend is miniz_oxide, or zlib-rs with `--features zlib-rs`.
 //! - `oneshot`: what strata does for a body that is all ready: one
 //!   libdeflate call with a compressor kept across calls.
+//! - `reused`: the same without strata's `compression_libdeflate` feature:
+//!   flate2's raw deflate encoder kept across calls and reset, between a
+//!   gzip header and trailer.
 //!
 //! Level 6 (strata's default, and the hand-written stack's) throughout;
 //! `oneshot-L` runs libdeflate at level L, to find the level whose output is
@@ -30,10 +33,17 @@ fn json(target: usize) -> Vec<u8> {
 }
 
 #[inline(never)]
-fn measured(backend: &str, body: &[u8], n: usize, compressor: &mut libdeflater::Compressor) -> usize {
+fn measured(
+    backend: &str,
+    body: &[u8],
+    n: usize,
+    compressor: &mut libdeflater::Compressor,
+    deflate: &mut flate2::Compress,
+) -> usize {
     let mut out_bytes = 0;
     for _ in 0..n {
         out_bytes += match backend {
+            "reused" => gzip_reused(deflate, body).len(),
             "stream" => {
                 let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
                 encoder.write_all(body).expect("in memory");
@@ -48,10 +58,38 @@ fn measured(backend: &str, body: &[u8], n: usize, compressor: &mut libdeflater::
     out_bytes
 }
 
+/// strata's one-call path without libdeflate: flate2's raw deflate encoder,
+/// kept across calls and reset, between a gzip header and trailer.
+fn gzip_reused(deflate: &mut flate2::Compress, body: &[u8]) -> Vec<u8> {
+    const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    deflate.reset();
+    let mut out = Vec::with_capacity(body.len() / 2 + 64);
+    out.extend_from_slice(&HEADER);
+    let mut input = body;
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity());
+        }
+        let before = deflate.total_in();
+        let status = deflate
+            .compress_vec(input, &mut out, flate2::FlushCompress::Finish)
+            .expect("in memory");
+        input = &input[(deflate.total_in() - before) as usize..];
+        if status == flate2::Status::StreamEnd {
+            break;
+        }
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(body);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [backend, size, n] = &args[..] else {
-        eprintln!("usage: deflate-backends stream|oneshot|oneshot-LEVEL 2k|64k|1m N");
+        eprintln!("usage: deflate-backends stream|oneshot|oneshot-LEVEL|reused 2k|64k|1m N");
         std::process::exit(2);
     };
     let body = match size.as_str() {
@@ -68,6 +106,7 @@ fn main() {
     // Allocated once, outside the counted function: a thread's compressor
     // outlives its responses.
     let mut compressor = libdeflater::Compressor::new(level);
-    let out = std::hint::black_box(measured(backend, &body, n, &mut compressor));
+    let mut deflate = flate2::Compress::new(flate2::Compression::new(6), false);
+    let out = std::hint::black_box(measured(backend, &body, n, &mut compressor, &mut deflate));
     println!("{} bytes -> {} bytes", body.len(), out / n);
 }
