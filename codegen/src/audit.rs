@@ -15,15 +15,7 @@
 //! down guessing of the `api_key` in `/admin/*`.
 
 use crate::checks::Rule;
-use crate::diag::{Diagnostic, Diagnostics, Level, Loc};
-use crate::middleware::FromConfig;
-use crate::middleware::cors::Cors;
-use crate::middleware::metrics::{DEFAULT_PATH, Metrics};
-use crate::middleware::security_headers::{SecurityHeaders, Toggle};
-use crate::middleware::session::Session;
-use crate::model::{Layer, StackSpec};
-use crate::scope::Branch;
-use crate::tree::{Document, Value};
+use crate::diag::Level;
 
 pub const NO_TRUSTED_HOST: &str = "S1301";
 pub const NO_HSTS: &str = "S1302";
@@ -81,407 +73,431 @@ const fn deploy(code: &'static str, summary: &'static str) -> Rule {
     }
 }
 
-/// Profile names that mean "not production".
-pub const DEV_PROFILES: &[&str] = &["dev", "development", "local", "test"];
+// The checks themselves: `strata check --deploy` (the CLI, feature
+// `generate`) runs them; the macro needs only the catalogue above, so it
+// does not compile them.
+#[cfg(feature = "generate")]
+pub use deploy::*;
 
-/// What the audit looks at: the typed stack, the document it was read from
-/// (for the location of keys the model does not keep), where to report
-/// something missing, and the selected profile's table, if any.
-#[derive(Clone, Copy, Debug)]
-pub struct Target<'a> {
-    pub spec: &'a StackSpec,
-    pub document: &'a Document,
-    /// The start of the description: a file's first byte, or the attribute.
-    pub missing_at: &'a Loc,
-    /// The selected profile's name and the location of its table.
-    pub profile: Option<(&'a str, &'a Loc)>,
-}
+#[cfg(feature = "generate")]
+mod deploy {
+    use super::*;
+    use crate::diag::{Diagnostic, Diagnostics, Loc};
+    use crate::middleware::FromConfig;
+    use crate::middleware::cors::Cors;
+    use crate::middleware::metrics::{DEFAULT_PATH, Metrics};
+    use crate::middleware::security_headers::{SecurityHeaders, Toggle};
+    use crate::middleware::session::Session;
+    use crate::model::{Layer, StackSpec};
+    use crate::scope::Branch;
+    use crate::tree::{Document, Value};
 
-/// Every production finding, in the catalogue's order.
-pub fn audit(target: Target<'_>) -> Diagnostics {
-    let mut findings = Diagnostics::default();
-    let spec = target.spec;
-    let has = |name: &str| layers(spec, name).next().is_some();
-    let branches = crate::scope::branches(spec);
+    /// Profile names that mean "not production".
+    pub const DEV_PROFILES: &[&str] = &["dev", "development", "local", "test"];
 
-    if has("https_redirect") && !has("trusted_host") {
-        let redirect = layers(spec, "https_redirect").next().map(|l| l.key.loc.clone());
-        findings.push(
-            Diagnostic::warning(
-                REDIRECT_WITHOUT_TRUSTED_HOST,
-                redirect.as_ref().unwrap_or(target.missing_at),
-                "`https_redirect` without `trusted_host`: the redirect sends clients to whatever Host they were given",
-            )
-            .help(format!(
-                "add {}: a forged Host then gets 400 instead of a redirect to it",
-                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
-            )),
-        );
-    } else if !has("trusted_host") {
-        findings.push(
-            Diagnostic::warning(
-                NO_TRUSTED_HOST,
-                target.missing_at,
-                "no `trusted_host`: the app answers requests for any Host, and links it builds from the Host can be forged",
-            )
-            .help(format!(
-                "add {}; other hosts then get 400",
-                entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
-            )),
-        );
+    /// What the audit looks at: the typed stack, the document it was read from
+    /// (for the location of keys the model does not keep), where to report
+    /// something missing, and the selected profile's table, if any.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Target<'a> {
+        pub spec: &'a StackSpec,
+        pub document: &'a Document,
+        /// The start of the description: a file's first byte, or the attribute.
+        pub missing_at: &'a Loc,
+        /// The selected profile's name and the location of its table.
+        pub profile: Option<(&'a str, &'a Loc)>,
     }
 
-    hsts(target, &branches, &mut findings);
+    /// Every production finding, in the catalogue's order.
+    pub fn audit(target: Target<'_>) -> Diagnostics {
+        let mut findings = Diagnostics::default();
+        let spec = target.spec;
+        let has = |name: &str| layers(spec, name).next().is_some();
+        let branches = crate::scope::branches(spec);
 
-    for session in spec.each::<Session>() {
-        if let Some(off) = session.https_only.as_ref().filter(|flag| !flag.value) {
+        if has("https_redirect") && !has("trusted_host") {
+            let redirect = layers(spec, "https_redirect").next().map(|l| l.key.loc.clone());
             findings.push(
                 Diagnostic::warning(
-                    SESSION_NOT_HTTPS_ONLY,
-                    &off.loc,
-                    "`session.https_only = false`: the session cookie is `Secure` only on requests strata sees came over HTTPS; one issued over plain HTTP, or behind a proxy that `proxy` does not trust, travels in clear where anyone on the path can read it",
+                    REDIRECT_WITHOUT_TRUSTED_HOST,
+                    redirect.as_ref().unwrap_or(target.missing_at),
+                    "`https_redirect` without `trusted_host`: the redirect sends clients to whatever Host they were given",
                 )
-                .help("remove `https_only = false` (every cookie then carries Secure), or override it only in the dev profile"),
+                .help(format!(
+                    "add {}: a forged Host then gets 400 instead of a redirect to it",
+                    entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+                )),
             );
-        }
-        if let Some(secret) = &session.secret {
+        } else if !has("trusted_host") {
             findings.push(
                 Diagnostic::warning(
-                    LITERAL_SECRET,
-                    &secret.loc,
-                    "`session.secret` is written in the description: it is in the repository and in the binary",
+                    NO_TRUSTED_HOST,
+                    target.missing_at,
+                    "no `trusted_host`: the app answers requests for any Host, and links it builds from the Host can be forged",
                 )
-                .help("write secret_env = \"SESSION_SECRET\" and set that variable where the app runs (`openssl rand -base64 32`)"),
+                .help(format!(
+                    "add {}; other hosts then get 400",
+                    entry(target.missing_at, "trusted_host", ALLOWED_HOSTS)
+                )),
             );
         }
-    }
 
-    for cors in spec.each::<Cors>() {
-        for null in cors
-            .allow_origins
-            .iter()
-            .flat_map(|list| &list.value)
-            .filter(|origin| origin.value == "null")
-        {
-            findings.push(
-                Diagnostic::warning(
-                    CORS_NULL_ORIGIN,
-                    &null.loc,
-                    "`cors` allows the \"null\" origin: sandboxed iframes and `data:` pages of any site send it",
-                )
-                .help("remove \"null\" and list the real origins of your front end"),
-            );
-        }
-        if let Some(regex) = &cors.allow_origin_regex {
-            findings.push(
-                Diagnostic::warning(
-                    CORS_ORIGIN_REGEX,
-                    &regex.loc,
-                    format!(
-                        "`cors.allow_origin_regex` (\"{}\"): every origin it matches, today's and tomorrow's, can read responses",
-                        regex.value
-                    ),
-                )
-                .help("list the origins in allow_origins; a regex is easy to get one character too wide"),
-            );
-        }
-    }
+        hsts(target, &branches, &mut findings);
 
-    if let Some(paths) = missing_on(spec, &branches, "timeout") {
-        findings.push(
-            Diagnostic::warning(
-                NO_TIMEOUT,
-                target.missing_at,
-                format!("no `timeout`: a slow handler or a stalled upstream holds its connection, and its memory, for ever{paths}"),
-            )
-            .help(format!(
-                "add {}: the client then gets 503 instead of waiting",
-                entry(target.missing_at, "timeout", "request = \"30s\"")
-            )),
-        );
-    }
-    if let Some(paths) = missing_on(spec, &branches, "body_limit") {
-        findings.push(
-            Diagnostic::warning(
-                NO_BODY_LIMIT,
-                target.missing_at,
-                format!("no `body_limit`: a client can send a body as large as the handler is willing to read{paths}"),
-            )
-            .help(format!(
-                "add {}: larger bodies then get 413 before the handler runs",
-                entry(target.missing_at, "body_limit", "max = \"2MB\"")
-            )),
-        );
-    }
-
-    auth_without_rate_limit(spec, &branches, &mut findings);
-
-    if !has("access_log") {
-        findings.push(
-            Diagnostic::warning(
-                NO_ACCESS_LOG,
-                target.missing_at,
-                "no `access_log`: requests, rejections included, leave no trace to investigate an incident with",
-            )
-            .help(format!(
-                "add {}: one `tracing` event per request, without Authorization or Cookie",
-                entry(target.missing_at, "access_log", "")
-            )),
-        );
-    }
-
-    if let Some((name, at)) = target.profile
-        && DEV_PROFILES.contains(&name)
-    {
-        findings.push(
-            Diagnostic::warning(
-                DEV_PROFILE,
-                at,
-                format!("the `{name}` profile is selected: its overrides are meant for development"),
-            )
-            .help("build for production without a profile, or with one made for it (e.g. `--profile prod`)"),
-        );
-    }
-
-    // `metrics` answers outside every scope and guard (S1101 says why a
-    // scope cannot hide it), and whether the network keeps the path
-    // internal is outside the description: the audit can only ask.
-    for layer in layers(spec, "metrics") {
-        let path = Metrics::from_config(&layer.config).map_or(DEFAULT_PATH, Metrics::path);
-        findings.push(
-            Diagnostic::warning(
-                PUBLIC_METRICS,
-                &layer.key.loc,
-                format!(
-                    "`metrics` serves `{path}` to anyone who reaches the app: it answers before every host check, guard and scope, so the route templates and traffic counts are public"
-                ),
-            )
-            .help(format!(
-                "serve the app behind a proxy that blocks `{path}` from outside (nginx: `location = {path} {{ deny all; }}`) and scrape it from the internal network, or keep the port the app listens on internal; once it is, `strata check --deploy --allow S1313`"
-            )),
-        );
-    }
-    findings
-}
-
-const ALLOWED_HOSTS: &str = "allowed_hosts = [\"api.example.com\"]";
-
-/// A middleware to add, as the description at `at` writes one: an entry of
-/// the attribute (`timeout(request = "30s")`) or a stack.toml table.
-fn entry(at: &Loc, name: &str, options: &str) -> String {
-    match (at, options) {
-        (Loc::Span(_), "") => name.to_string(),
-        (Loc::Span(_), _) => format!("{name}({options})"),
-        (Loc::Bytes(_), "") => format!("[{name}]"),
-        (Loc::Bytes(_), _) => format!("[{name}] with {options}"),
-    }
-}
-
-/// Who takes a branch: "other paths" for the whole app's, else its scope's pattern.
-fn label(spec: &StackSpec, branch: &Branch) -> String {
-    branch.scope.map_or_else(
-        || "other paths".to_string(),
-        |index| spec.scopes[index].pattern.value.clone(),
-    )
-}
-
-fn branch_has(branch: &Branch, name: &str) -> bool {
-    layers(&branch.spec, name).next().is_some()
-}
-
-/// Where `name` is missing: `None` when every branch has it, `Some("")`
-/// when none does, else the paths left without it (" (on other paths,
-/// /admin/*)"), to end the finding's message with.
-fn missing_on(spec: &StackSpec, branches: &[Branch], name: &str) -> Option<String> {
-    let lacking: Vec<String> = branches
-        .iter()
-        .filter(|branch| !branch_has(branch, name))
-        .map(|branch| label(spec, branch))
-        .collect();
-    match lacking.len() {
-        0 => None,
-        n if n == branches.len() => Some(String::new()),
-        _ => Some(format!(" (on {})", lacking.join(", "))),
-    }
-}
-
-/// S1309, branch by branch: an auth layer is guarded only by a `rate_limit`
-/// in its own branch. A whole-app guard is reported once, with every path
-/// it guards alone.
-fn auth_without_rate_limit(spec: &StackSpec, branches: &[Branch], findings: &mut Diagnostics) {
-    let mut unguarded: Vec<(usize, Vec<String>)> = Vec::new();
-    for branch in branches.iter().filter(|branch| !branch_has(branch, "rate_limit")) {
-        for (position, layer) in branch.spec.layers.iter().enumerate() {
-            if !matches!(layer.config.def().name, "jwt" | "api_key") {
-                continue;
-            }
-            let index = branch.origin[position];
-            match unguarded.iter_mut().find(|(guard, _)| *guard == index) {
-                Some((_, paths)) => paths.push(label(spec, branch)),
-                None => unguarded.push((index, vec![label(spec, branch)])),
-            }
-        }
-    }
-    unguarded.sort_by_key(|(index, _)| *index);
-    for (index, paths) in unguarded {
-        let guard = &spec.layers[index];
-        let name = guard.config.def().name;
-        let (on, place) = if spec.scopes.is_empty() {
-            (String::new(), "")
-        } else {
-            (
-                format!(" (on {})", paths.join(", ")),
-                " (to the whole app, or to the scope)",
-            )
-        };
-        findings.push(
-            Diagnostic::warning(
-                AUTH_WITHOUT_RATE_LIMIT,
-                &guard.key.loc,
-                format!("`{name}` checks credentials but no `rate_limit` slows down a client that guesses them{on}"),
-            )
-            .help(format!(
-                "add {}{place}: strata puts it in front of the auth layer",
-                entry(&guard.key.loc, "rate_limit", "requests = 120, per = \"1m\"")
-            )),
-        );
-    }
-}
-
-/// The layers of one middleware, found by name: a name this build does not
-/// know matches nothing.
-fn layers<'a>(spec: &'a StackSpec, name: &'a str) -> impl Iterator<Item = &'a Layer> + 'a {
-    spec.layers.iter().filter(move |layer| layer.config.def().name == name)
-}
-
-/// HSTS is on unless `security_headers` is absent, `hsts = false`, or
-/// `hsts.max_age = 0` (which tells browsers to forget it).
-fn hsts(target: Target<'_>, branches: &[Branch], findings: &mut Diagnostics) {
-    if let Some(paths) = missing_on(target.spec, branches, "security_headers") {
-        findings.push(
-            Diagnostic::warning(
-                NO_HSTS,
-                target.missing_at,
-                format!("no `security_headers`: responses carry no Strict-Transport-Security, so browsers keep trying plain HTTP first{paths}"),
-            )
-            .help(format!(
-                "add {}: HSTS (max-age=31536000), nosniff, frame and referrer policies",
-                entry(target.missing_at, "security_headers", "")
-            )),
-        );
-    }
-    for layer in layers(target.spec, "security_headers") {
-        let Some(headers) = SecurityHeaders::from_config(&layer.config) else {
-            continue;
-        };
-        hsts_off(target, layer, headers, findings);
-    }
-}
-
-/// `hsts = false` or `hsts.max_age = 0` in one `security_headers`.
-fn hsts_off(target: Target<'_>, layer: &Layer, headers: &SecurityHeaders, findings: &mut Diagnostics) {
-    match &headers.hsts {
-        Toggle::Off => {
-            // The document's top-level entry is the whole app's; a scope's is found by its key.
-            let at = option_value(target.document, "security_headers", "hsts")
-                .filter(|_| layer.scope.is_none())
-                .unwrap_or_else(|| layer.key.loc.clone());
-            findings.push(
-                Diagnostic::warning(
-                    NO_HSTS,
-                    &at,
-                    "`security_headers.hsts = false`: browsers are never told to stay on HTTPS",
-                )
-                .help("remove `hsts = false` (the default sends max-age=31536000), or override it only in the dev profile"),
-            );
-        }
-        Toggle::Set(hsts) => {
-            if let Some(zero) = hsts.max_age.as_ref().filter(|age| age.value == 0) {
+        for session in spec.each::<Session>() {
+            if let Some(off) = session.https_only.as_ref().filter(|flag| !flag.value) {
                 findings.push(
                     Diagnostic::warning(
-                        NO_HSTS,
-                        &zero.loc,
-                        "`security_headers.hsts.max_age = 0` tells browsers to forget HSTS",
+                        SESSION_NOT_HTTPS_ONLY,
+                        &off.loc,
+                        "`session.https_only = false`: the session cookie is `Secure` only on requests strata sees came over HTTPS; one issued over plain HTTP, or behind a proxy that `proxy` does not trust, travels in clear where anyone on the path can read it",
                     )
-                    .help(match zero.loc {
-                        Loc::Span(_) => "write hsts(max_age = 31536000), one year",
-                        Loc::Bytes(_) => "write hsts = { max_age = 31536000 }, one year",
-                    }),
+                    .help("remove `https_only = false` (every cookie then carries Secure), or override it only in the dev profile"),
+                );
+            }
+            if let Some(secret) = &session.secret {
+                findings.push(
+                    Diagnostic::warning(
+                        LITERAL_SECRET,
+                        &secret.loc,
+                        "`session.secret` is written in the description: it is in the repository and in the binary",
+                    )
+                    .help("write secret_env = \"SESSION_SECRET\" and set that variable where the app runs (`openssl rand -base64 32`)"),
                 );
             }
         }
-        Toggle::Default => {}
+
+        for cors in spec.each::<Cors>() {
+            for null in cors
+                .allow_origins
+                .iter()
+                .flat_map(|list| &list.value)
+                .filter(|origin| origin.value == "null")
+            {
+                findings.push(
+                    Diagnostic::warning(
+                        CORS_NULL_ORIGIN,
+                        &null.loc,
+                        "`cors` allows the \"null\" origin: sandboxed iframes and `data:` pages of any site send it",
+                    )
+                    .help("remove \"null\" and list the real origins of your front end"),
+                );
+            }
+            if let Some(regex) = &cors.allow_origin_regex {
+                findings.push(
+                    Diagnostic::warning(
+                        CORS_ORIGIN_REGEX,
+                        &regex.loc,
+                        format!(
+                            "`cors.allow_origin_regex` (\"{}\"): every origin it matches, today's and tomorrow's, can read responses",
+                            regex.value
+                        ),
+                    )
+                    .help("list the origins in allow_origins; a regex is easy to get one character too wide"),
+                );
+            }
+        }
+
+        if let Some(paths) = missing_on(spec, &branches, "timeout") {
+            findings.push(
+                Diagnostic::warning(
+                    NO_TIMEOUT,
+                    target.missing_at,
+                    format!("no `timeout`: a slow handler or a stalled upstream holds its connection, and its memory, for ever{paths}"),
+                )
+                .help(format!(
+                    "add {}: the client then gets 503 instead of waiting",
+                    entry(target.missing_at, "timeout", "request = \"30s\"")
+                )),
+            );
+        }
+        if let Some(paths) = missing_on(spec, &branches, "body_limit") {
+            findings.push(
+                Diagnostic::warning(
+                    NO_BODY_LIMIT,
+                    target.missing_at,
+                    format!(
+                        "no `body_limit`: a client can send a body as large as the handler is willing to read{paths}"
+                    ),
+                )
+                .help(format!(
+                    "add {}: larger bodies then get 413 before the handler runs",
+                    entry(target.missing_at, "body_limit", "max = \"2MB\"")
+                )),
+            );
+        }
+
+        auth_without_rate_limit(spec, &branches, &mut findings);
+
+        if !has("access_log") {
+            findings.push(
+                Diagnostic::warning(
+                    NO_ACCESS_LOG,
+                    target.missing_at,
+                    "no `access_log`: requests, rejections included, leave no trace to investigate an incident with",
+                )
+                .help(format!(
+                    "add {}: one `tracing` event per request, without Authorization or Cookie",
+                    entry(target.missing_at, "access_log", "")
+                )),
+            );
+        }
+
+        if let Some((name, at)) = target.profile
+            && DEV_PROFILES.contains(&name)
+        {
+            findings.push(
+                Diagnostic::warning(
+                    DEV_PROFILE,
+                    at,
+                    format!("the `{name}` profile is selected: its overrides are meant for development"),
+                )
+                .help("build for production without a profile, or with one made for it (e.g. `--profile prod`)"),
+            );
+        }
+
+        // `metrics` answers outside every scope and guard (S1101 says why a
+        // scope cannot hide it), and whether the network keeps the path
+        // internal is outside the description: the audit can only ask.
+        for layer in layers(spec, "metrics") {
+            let path = Metrics::from_config(&layer.config).map_or(DEFAULT_PATH, Metrics::path);
+            findings.push(
+                Diagnostic::warning(
+                    PUBLIC_METRICS,
+                    &layer.key.loc,
+                    format!(
+                        "`metrics` serves `{path}` to anyone who reaches the app: it answers before every host check, guard and scope, so the route templates and traffic counts are public"
+                    ),
+                )
+                .help(format!(
+                    "serve the app behind a proxy that blocks `{path}` from outside (nginx: `location = {path} {{ deny all; }}`) and scrape it from the internal network, or keep the port the app listens on internal; once it is, `strata check --deploy --allow S1313`"
+                )),
+            );
+        }
+        findings
     }
-}
 
-/// Where the value of `middleware.key` is written, if it is.
-fn option_value(document: &Document, middleware: &str, key: &str) -> Option<Loc> {
-    document
-        .middlewares
-        .iter()
-        .filter(|entry| entry.key.value == middleware)
-        .filter_map(|entry| match &entry.value.value {
-            Value::Table(table) => table.entries.iter().find(|option| option.key.value == key),
-            _ => None,
-        })
-        .map(|option| option.value.loc.clone())
-        .next()
-}
+    const ALLOWED_HOSTS: &str = "allowed_hosts = [\"api.example.com\"]";
 
-/// The TOML front door with the audit: the description compiled with
-/// `profile`, every finding of the compiler and of the audit, and how many
-/// of them are the audit's. An audit finding supersedes a compiler warning
-/// at the same place (`"null"` is S0105 in every check, S1305 here): one
-/// place, one message.
-#[cfg(feature = "toml")]
-pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<crate::Compiled>, Diagnostics) {
-    let (compiled, diagnostics) = crate::compile_toml(text, profile);
-    let Some(compiled) = compiled else {
-        return (None, diagnostics);
-    };
-    let (document, _) = crate::parse::toml::parse(text, profile);
-    let profile_at = profile.map(|name| profile_table(text, name).unwrap_or(Loc::Bytes(0..0)));
-    let findings = audit(Target {
-        spec: &compiled.spec,
-        document: &document,
-        missing_at: &Loc::Bytes(0..0),
-        profile: profile.zip(profile_at.as_ref()),
-    });
-    (Some(compiled), supersede(diagnostics, findings))
-}
-
-/// The compiler's findings less the warnings an audit finding replaces,
-/// then the audit's.
-pub fn supersede(compiler: Diagnostics, audit: Diagnostics) -> Diagnostics {
-    let same_place = |a: &Loc, b: &Loc| match (a, b) {
-        (Loc::Bytes(a), Loc::Bytes(b)) => a == b,
-        (Loc::Span(a), Loc::Span(b)) => a.byte_range() == b.byte_range() && a.start() == b.start(),
-        _ => false,
-    };
-    let mut merged = Diagnostics::default();
-    for diagnostic in compiler.into_vec() {
-        let replaced =
-            diagnostic.level == Level::Warning && audit.iter().any(|finding| same_place(&finding.loc, &diagnostic.loc));
-        if !replaced {
-            merged.push(diagnostic);
+    /// A middleware to add, as the description at `at` writes one: an entry of
+    /// the attribute (`timeout(request = "30s")`) or a stack.toml table.
+    fn entry(at: &Loc, name: &str, options: &str) -> String {
+        match (at, options) {
+            (Loc::Span(_), "") => name.to_string(),
+            (Loc::Span(_), _) => format!("{name}({options})"),
+            (Loc::Bytes(_), "") => format!("[{name}]"),
+            (Loc::Bytes(_), _) => format!("[{name}] with {options}"),
         }
     }
-    merged.extend(audit);
-    merged
-}
 
-/// The `[profile.NAME]` key in a stack.toml, for findings about the profile.
-#[cfg(feature = "toml")]
-fn profile_table(text: &str, name: &str) -> Option<Loc> {
-    let root = toml::de::DeTable::parse(text).ok()?;
-    let profiles = root.get_ref().get("profile")?;
-    let toml::de::DeValue::Table(profiles) = profiles.get_ref() else {
-        return None;
-    };
-    profiles
-        .iter()
-        .find(|(key, _)| key.get_ref() == name)
-        .map(|(key, _)| Loc::Bytes(key.span()))
+    /// Who takes a branch: "other paths" for the whole app's, else its scope's pattern.
+    fn label(spec: &StackSpec, branch: &Branch) -> String {
+        branch.scope.map_or_else(
+            || "other paths".to_string(),
+            |index| spec.scopes[index].pattern.value.clone(),
+        )
+    }
+
+    fn branch_has(branch: &Branch, name: &str) -> bool {
+        layers(&branch.spec, name).next().is_some()
+    }
+
+    /// Where `name` is missing: `None` when every branch has it, `Some("")`
+    /// when none does, else the paths left without it (" (on other paths,
+    /// /admin/*)"), to end the finding's message with.
+    fn missing_on(spec: &StackSpec, branches: &[Branch], name: &str) -> Option<String> {
+        let lacking: Vec<String> = branches
+            .iter()
+            .filter(|branch| !branch_has(branch, name))
+            .map(|branch| label(spec, branch))
+            .collect();
+        match lacking.len() {
+            0 => None,
+            n if n == branches.len() => Some(String::new()),
+            _ => Some(format!(" (on {})", lacking.join(", "))),
+        }
+    }
+
+    /// S1309, branch by branch: an auth layer is guarded only by a `rate_limit`
+    /// in its own branch. A whole-app guard is reported once, with every path
+    /// it guards alone.
+    fn auth_without_rate_limit(spec: &StackSpec, branches: &[Branch], findings: &mut Diagnostics) {
+        let mut unguarded: Vec<(usize, Vec<String>)> = Vec::new();
+        for branch in branches.iter().filter(|branch| !branch_has(branch, "rate_limit")) {
+            for (position, layer) in branch.spec.layers.iter().enumerate() {
+                if !matches!(layer.config.def().name, "jwt" | "api_key") {
+                    continue;
+                }
+                let index = branch.origin[position];
+                match unguarded.iter_mut().find(|(guard, _)| *guard == index) {
+                    Some((_, paths)) => paths.push(label(spec, branch)),
+                    None => unguarded.push((index, vec![label(spec, branch)])),
+                }
+            }
+        }
+        unguarded.sort_by_key(|(index, _)| *index);
+        for (index, paths) in unguarded {
+            let guard = &spec.layers[index];
+            let name = guard.config.def().name;
+            let (on, place) = if spec.scopes.is_empty() {
+                (String::new(), "")
+            } else {
+                (
+                    format!(" (on {})", paths.join(", ")),
+                    " (to the whole app, or to the scope)",
+                )
+            };
+            findings.push(
+                Diagnostic::warning(
+                    AUTH_WITHOUT_RATE_LIMIT,
+                    &guard.key.loc,
+                    format!(
+                        "`{name}` checks credentials but no `rate_limit` slows down a client that guesses them{on}"
+                    ),
+                )
+                .help(format!(
+                    "add {}{place}: strata puts it in front of the auth layer",
+                    entry(&guard.key.loc, "rate_limit", "requests = 120, per = \"1m\"")
+                )),
+            );
+        }
+    }
+
+    /// The layers of one middleware, found by name: a name this build does not
+    /// know matches nothing.
+    fn layers<'a>(spec: &'a StackSpec, name: &'a str) -> impl Iterator<Item = &'a Layer> + 'a {
+        spec.layers.iter().filter(move |layer| layer.config.def().name == name)
+    }
+
+    /// HSTS is on unless `security_headers` is absent, `hsts = false`, or
+    /// `hsts.max_age = 0` (which tells browsers to forget it).
+    fn hsts(target: Target<'_>, branches: &[Branch], findings: &mut Diagnostics) {
+        if let Some(paths) = missing_on(target.spec, branches, "security_headers") {
+            findings.push(
+                Diagnostic::warning(
+                    NO_HSTS,
+                    target.missing_at,
+                    format!("no `security_headers`: responses carry no Strict-Transport-Security, so browsers keep trying plain HTTP first{paths}"),
+                )
+                .help(format!(
+                    "add {}: HSTS (max-age=31536000), nosniff, frame and referrer policies",
+                    entry(target.missing_at, "security_headers", "")
+                )),
+            );
+        }
+        for layer in layers(target.spec, "security_headers") {
+            let Some(headers) = SecurityHeaders::from_config(&layer.config) else {
+                continue;
+            };
+            hsts_off(target, layer, headers, findings);
+        }
+    }
+
+    /// `hsts = false` or `hsts.max_age = 0` in one `security_headers`.
+    fn hsts_off(target: Target<'_>, layer: &Layer, headers: &SecurityHeaders, findings: &mut Diagnostics) {
+        match &headers.hsts {
+            Toggle::Off => {
+                // The document's top-level entry is the whole app's; a scope's is found by its key.
+                let at = option_value(target.document, "security_headers", "hsts")
+                    .filter(|_| layer.scope.is_none())
+                    .unwrap_or_else(|| layer.key.loc.clone());
+                findings.push(
+                    Diagnostic::warning(
+                        NO_HSTS,
+                        &at,
+                        "`security_headers.hsts = false`: browsers are never told to stay on HTTPS",
+                    )
+                    .help("remove `hsts = false` (the default sends max-age=31536000), or override it only in the dev profile"),
+                );
+            }
+            Toggle::Set(hsts) => {
+                if let Some(zero) = hsts.max_age.as_ref().filter(|age| age.value == 0) {
+                    findings.push(
+                        Diagnostic::warning(
+                            NO_HSTS,
+                            &zero.loc,
+                            "`security_headers.hsts.max_age = 0` tells browsers to forget HSTS",
+                        )
+                        .help(match zero.loc {
+                            Loc::Span(_) => "write hsts(max_age = 31536000), one year",
+                            Loc::Bytes(_) => "write hsts = { max_age = 31536000 }, one year",
+                        }),
+                    );
+                }
+            }
+            Toggle::Default => {}
+        }
+    }
+
+    /// Where the value of `middleware.key` is written, if it is.
+    fn option_value(document: &Document, middleware: &str, key: &str) -> Option<Loc> {
+        document
+            .middlewares
+            .iter()
+            .filter(|entry| entry.key.value == middleware)
+            .filter_map(|entry| match &entry.value.value {
+                Value::Table(table) => table.entries.iter().find(|option| option.key.value == key),
+                _ => None,
+            })
+            .map(|option| option.value.loc.clone())
+            .next()
+    }
+
+    /// The TOML front door with the audit: the description compiled with
+    /// `profile`, every finding of the compiler and of the audit, and how many
+    /// of them are the audit's. An audit finding supersedes a compiler warning
+    /// at the same place (`"null"` is S0105 in every check, S1305 here): one
+    /// place, one message.
+    #[cfg(feature = "toml")]
+    pub fn audit_toml(text: &str, profile: Option<&str>) -> (Option<crate::Compiled>, Diagnostics) {
+        let (compiled, diagnostics) = crate::compile_toml(text, profile);
+        let Some(compiled) = compiled else {
+            return (None, diagnostics);
+        };
+        let (document, _) = crate::parse::toml::parse(text, profile);
+        let profile_at = profile.map(|name| profile_table(text, name).unwrap_or(Loc::Bytes(0..0)));
+        let findings = audit(Target {
+            spec: &compiled.spec,
+            document: &document,
+            missing_at: &Loc::Bytes(0..0),
+            profile: profile.zip(profile_at.as_ref()),
+        });
+        (Some(compiled), supersede(diagnostics, findings))
+    }
+
+    /// The compiler's findings less the warnings an audit finding replaces,
+    /// then the audit's.
+    pub fn supersede(compiler: Diagnostics, audit: Diagnostics) -> Diagnostics {
+        let same_place = |a: &Loc, b: &Loc| match (a, b) {
+            (Loc::Bytes(a), Loc::Bytes(b)) => a == b,
+            (Loc::Span(a), Loc::Span(b)) => a.byte_range() == b.byte_range() && a.start() == b.start(),
+            _ => false,
+        };
+        let mut merged = Diagnostics::default();
+        for diagnostic in compiler.into_vec() {
+            let replaced = diagnostic.level == Level::Warning
+                && audit.iter().any(|finding| same_place(&finding.loc, &diagnostic.loc));
+            if !replaced {
+                merged.push(diagnostic);
+            }
+        }
+        merged.extend(audit);
+        merged
+    }
+
+    /// The `[profile.NAME]` key in a stack.toml, for findings about the profile.
+    #[cfg(feature = "toml")]
+    fn profile_table(text: &str, name: &str) -> Option<Loc> {
+        let root = toml::de::DeTable::parse(text).ok()?;
+        let profiles = root.get_ref().get("profile")?;
+        let toml::de::DeValue::Table(profiles) = profiles.get_ref() else {
+            return None;
+        };
+        profiles
+            .iter()
+            .find(|(key, _)| key.get_ref() == name)
+            .map(|(key, _)| Loc::Bytes(key.span()))
+    }
 }
 
 /// Whether a finding is one of the audit's (an S13xx code).
@@ -489,9 +505,10 @@ pub fn is_audit_code(code: &str) -> bool {
     RULES.iter().any(|rule| rule.code == code)
 }
 
-#[cfg(all(test, feature = "toml"))]
+#[cfg(all(test, feature = "generate"))]
 mod tests {
     use super::*;
+    use crate::diag::{Diagnostics, Loc};
 
     fn codes(text: &str, profile: Option<&str>) -> Vec<&'static str> {
         let (compiled, diagnostics) = audit_toml(text, profile);

@@ -19,6 +19,7 @@ pub mod builder;
 pub mod checks;
 pub mod diag;
 pub mod emit;
+#[cfg(feature = "generate")]
 pub mod explain;
 pub mod features;
 pub mod ir;

@@ -60,9 +60,7 @@ impl RequestId {
     pub(crate) fn generate() -> Self {
         let mut random = [0u8; 16];
         if crate::random::fill(&mut random).is_err() {
-            // No operating-system randomness (a sandbox that forbids it): an
-            // ID still has to be unique, not secret.
-            random = fastrand::u128(..).to_le_bytes();
+            random = unique_without_randomness();
         }
         let mut buffer = uuid::Uuid::encode_buffer();
         let text = uuid::Builder::from_random_bytes(random)
@@ -75,6 +73,27 @@ impl RequestId {
         )]
         Self(HeaderValue::from_str(text).expect("UUID is a valid header value"))
     }
+}
+
+/// With no operating-system randomness (a sandbox that forbids it) an ID
+/// still has to be unique, not secret: the process's start time and ID,
+/// then a counter.
+fn unique_without_randomness() -> [u8; 16] {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static PROCESS: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = *PROCESS.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        nanos ^ (u64::from(std::process::id()) << 32)
+    });
+    let mut bytes = [0; 16];
+    bytes[..8].copy_from_slice(&process.to_le_bytes());
+    bytes[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    bytes
 }
 
 impl fmt::Display for RequestId {

@@ -135,3 +135,9 @@ async fn extractor_reads_the_extension_or_rejects_with_500() {
     assert_eq!(extracted, id);
     assert_eq!(extracted.as_str(), id.to_string());
 }
+
+#[test]
+fn ids_made_without_randomness_are_still_unique() {
+    let ids: std::collections::HashSet<[u8; 16]> = (0..1000).map(|_| super::unique_without_randomness()).collect();
+    assert_eq!(ids.len(), 1000);
+}
