@@ -6,7 +6,7 @@
 #               tower's ServiceBuilder (tower-http features: cors,
 #               compression-gzip, request-id)
 #   strata      strata-app/: `#[strata::stack(cors, compression, request_id)]`
-#               with `default-features = false, features = ["compression"]`
+#               with `default-features = false, features = ["cors", "compression", "request_id"]`
 #   strata-all  strata-app/ with `--features all`: strata's default features,
 #               i.e. what every app built before the features existed
 #
@@ -16,6 +16,7 @@
 #   bash benches/build-size/measure.sh                       # RUNS=5, all three
 #   RUNS=3 VARIANTS="hand strata" bash benches/build-size/measure.sh
 #   BEFORE=/path/to/old/strata RUNS=3 bash benches/build-size/measure.sh
+#   BEFORE=... BEFORE_FEATURES='"compression"' ...   # the older strata's feature list
 #
 # Each app is copied to $WORK (default /tmp/strata-build-size) with the
 # workspace's Cargo.lock (the same versions) and strata's path made absolute,
@@ -46,6 +47,11 @@ done
 if [[ -n "${BEFORE:-}" ]]; then
     cp -r "$WORK/strata-app" "$WORK/strata-before-app"
     sed -i "s|path = \"../../..\"|path = \"$BEFORE\"|" "$WORK/strata-before-app/Cargo.toml"
+    if [[ -n "${BEFORE_FEATURES:-}" ]]; then
+        # An older strata may not have the features this one's app lists
+        # (before every middleware was one, `compression` alone).
+        sed -i "s|default-features = false, features = \[[^]]*\]|default-features = false, features = [$BEFORE_FEATURES]|" "$WORK/strata-before-app/Cargo.toml"
+    fi
     (cd "$WORK/strata-before-app" && cargo fetch -q)
 fi
 sed -i "s|path = \"../../..\"|path = \"$ROOT\"|" "$WORK/strata-app/Cargo.toml"

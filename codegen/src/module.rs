@@ -53,6 +53,11 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
     let order = compiled.spec.order.name();
     let mut environment = Environment::new();
     environment.set_auto_escape_callback(|_| AutoEscape::None);
+    // What the header quotes from the description (the file's name, the
+    // profile, a scope's path, a custom layer's name) must stay inside its
+    // `//` comment: a newline in a TOML string would end the comment and
+    // put the rest of the line into the code.
+    environment.add_filter("comment", |text: String| one_line(&text));
     let rendered = environment
         .render_str(
             TEMPLATE,
@@ -85,6 +90,20 @@ pub fn render(compiled: &Compiled, origin: Origin<'_>) -> Result<String, String>
             .map_err(|error| format!("strata bug: the generated module does not parse: {error}"))
     })?;
     Ok(format!("{header}\n{formatted}"))
+}
+
+/// `text` with its control characters escaped (`\n`, `\u{7f}`), so that it
+/// fits on one comment line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The spec with each `custom` layer's expression wrapped in a check whose

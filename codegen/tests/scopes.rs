@@ -291,3 +291,32 @@ fn an_identity_key_whose_auth_layer_is_only_in_another_scope_says_so() {
         "{diagnostics:?}"
     );
 }
+
+/// Found by the `toml_pipeline` fuzzer: a scope path with a newline in it
+/// (a TOML `\n` escape) ended the `//` comment that quotes it in the
+/// generated module's header, and the rest of the path became code that did
+/// not parse. Whatever the description holds, every header line stays a
+/// comment and the module renders.
+#[test]
+fn a_scope_path_with_control_characters_stays_inside_the_header_comment() {
+    let toml = "[cors]\nallow_origins = [\"https://a.example.com\"]\n\n\
+                [scope.\"/a\\nfn injected() {}\\r\\u0000/*\".timing]\n";
+    let (compiled, diagnostics) = compile_toml(toml, None);
+    let compiled = compiled.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    let origin = strata_codegen::module::Origin {
+        source: "stack\n.toml",
+        text: toml,
+        profile: Some("x\ny"),
+    };
+    let module = strata_codegen::module::render(&compiled, origin).unwrap();
+    let header: Vec<&str> = module.lines().take_while(|line| !line.is_empty()).collect();
+    assert!(header.iter().all(|line| line.starts_with("//")), "{module}");
+    assert!(
+        module.contains(r"Requests under `/a\nfn injected() {}\r\u{0}/*`"),
+        "{module}"
+    );
+    assert!(
+        !module.lines().any(|line| line.trim_start().starts_with("fn injected")),
+        "{module}"
+    );
+}
