@@ -55,6 +55,7 @@ feature_gates! {
     "concurrency_limit" => __strata_require_concurrency_limit,
     "cors" => __strata_require_cors,
     "cors_regex" => __strata_require_cors_regex,
+    "custom" => __strata_require_custom,
     "decompression" => __strata_require_decompression,
     "https_redirect" => __strata_require_https_redirect,
     "jwt" => __strata_require_jwt,

@@ -286,8 +286,8 @@
 //!
 //! # Cargo features
 //!
-//! As in tower-http, every middleware but `custom` is a cargo feature named
-//! after it, so an app compiles only what its stack uses. The defaults turn
+//! As in tower-http, every middleware is a cargo feature named after it,
+//! so an app compiles only what its stack uses. The defaults turn
 //! on all of them, and every option feature below but `redis` and `otel`;
 //! to trim a build, turn the defaults off and list what the stack needs:
 //!
@@ -302,9 +302,9 @@
 //! `request_id`, `trace_context`, `access_log`, `metrics`,
 //! `security_headers`, `cors`, `compression`, `catch_panic`, `timeout`,
 //! `concurrency_limit`, `block`, `rate_limit`, `decompression`,
-//! `body_limit`, `session`, `jwt`, `api_key`, `timing` and
-//! `redirect_slashes`. Those with dependencies of their own, and the
-//! features of options:
+//! `body_limit`, `session`, `jwt`, `api_key`, `timing`,
+//! `redirect_slashes` and `custom`. Those with dependencies of their own,
+//! and the features of options:
 //!
 //! | feature | default | what needs it | what it builds |
 //! | --- | --- | --- | --- |
@@ -319,6 +319,7 @@
 //! | `request_id` | on | `request_id` (and `access_log`, `catch_panic`, which report it) | `uuid` (formatting), `getrandom` |
 //! | `trace_context` | on | `trace_context` (and `access_log`) | `fastrand` |
 //! | `access_log`, `metrics`, `redirect_slashes` | on | themselves | axum's `matched-path` feature |
+//! | `access_log`, `catch_panic`, `custom`, `rate_limit`, `jwt`, `session`, `metrics`, `redirect_slashes` | on | themselves | `tracing`, which they log through (a stack of none of them builds no `tracing`) |
 //! | `redis` | off | `rate_limit(backend = "redis")`, `session(store = "redis")` | `redis` |
 //! | `otel` | off | — (`trace_context` exports its span) | `opentelemetry`, `tracing-opentelemetry`: `access_log`'s `request` span is exported as a server span whose parent is the incoming `traceparent` |
 //! | `toml` | on | `#[strata::stack(file = "stack.toml")]` | the TOML parser (`toml`) in the macro; build.rs and the CLI read the file with `strata-codegen`'s own |

@@ -50,7 +50,7 @@ if [[ -n "${BEFORE:-}" ]]; then
     if [[ -n "${BEFORE_FEATURES:-}" ]]; then
         # An older strata may not have the features this one's app lists
         # (before every middleware was one, `compression` alone).
-        sed -i "s|default-features = false, features = \[[^]]*\]|default-features = false, features = [$BEFORE_FEATURES]|" "$WORK/strata-before-app/Cargo.toml"
+        sed -i "/^strata = /s|features = \[[^]]*\]|features = [$BEFORE_FEATURES]|" "$WORK/strata-before-app/Cargo.toml"
     fi
     (cd "$WORK/strata-before-app" && cargo fetch -q)
 fi

@@ -1,6 +1,6 @@
 //! Cargo features: what a stack needs of the facade's build.
 //!
-//! Every middleware but `custom` sits behind a cargo feature of the facade
+//! Every middleware sits behind a cargo feature of the facade
 //! `strata` named after it (on by default), as tower-http's do, so an app
 //! compiles only what its stack uses. Which middleware needs which feature
 //! is data: its line in the registry ([`crate::middleware`],
@@ -37,6 +37,7 @@ pub const FEATURES: &[&str] = &[
     "concurrency_limit",
     "cors",
     "cors_regex",
+    "custom",
     "decompression",
     "https_redirect",
     "jwt",

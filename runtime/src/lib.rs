@@ -24,7 +24,7 @@
 //! No header, path or other client input can make a middleware here panic.
 //!
 //! Cargo features: each middleware is a feature named after it, on by
-//! default (`custom` and scopes are always there), as are
+//! default (scopes are always there), as are
 //! `compression_libdeflate`, `compression_br` and `cors_regex`; `redis` and
 //! `otel` are off by default. Without its feature a middleware's module is
 //! absent. Apps set them on the facade `strata`, which forwards them here
@@ -38,6 +38,7 @@ pub mod access_log;
 pub mod api_key;
 #[cfg(feature = "block")]
 pub mod block;
+#[cfg(feature = "custom")]
 pub mod body;
 #[cfg(feature = "body_limit")]
 pub mod body_limit;
@@ -49,6 +50,7 @@ pub mod compression;
 pub mod concurrency_limit;
 #[cfg(feature = "cors")]
 pub mod cors;
+#[cfg(feature = "custom")]
 pub mod custom;
 #[cfg(feature = "decompression")]
 pub mod decompression;

@@ -132,7 +132,7 @@ registry! {
     session => Session(Session) needs "session",
     jwt => Jwt(Jwt) needs "jwt",
     api_key => ApiKey(ApiKey) needs "api_key",
-    custom => Custom(Custom),
+    custom => Custom(Custom) needs "custom",
     timing => Timing(Timing) needs "timing",
     redirect_slashes => RedirectSlashes(RedirectSlashes) needs "redirect_slashes",
 }

@@ -12,6 +12,7 @@ use super::{SpanId, TraceContext, TraceId};
 /// and takes its OpenTelemetry IDs into `context`, so that what a handler
 /// propagates names the exported span. Without `tracing-opentelemetry`'s
 /// layer in the subscriber, or with the span disabled, nothing changes.
+#[cfg_attr(not(feature = "access_log"), allow(dead_code))] // `access_log` calls it
 pub(crate) fn adopt(span: &tracing::Span, context: &mut TraceContext) {
     if span.is_disabled() {
         return;
