@@ -112,7 +112,7 @@
 //! | S1306 | `cors.allow_origin_regex` where a list of origins would do |
 //! | S1307 | no `timeout` |
 //! | S1308 | no `body_limit` |
-//! | S1309 | `jwt` or `api_key` without a `rate_limit` to slow down guessing |
+//! | S1309 | `jwt` or `api_key` without a `rate_limit` keyed on the client's address to slow down guessing (a limit keyed on the verified identity runs after the auth layer and never counts a wrong credential) |
 //! | S1310 | `https_redirect` without `trusted_host`: the redirect echoes any Host (reported instead of S1301) |
 //! | S1311 | no `access_log` |
 //! | S1312 | a development profile selected (`dev`, `development`, `local`, `test`) |

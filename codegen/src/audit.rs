@@ -86,6 +86,7 @@ mod deploy {
     use crate::middleware::FromConfig;
     use crate::middleware::cors::Cors;
     use crate::middleware::metrics::{DEFAULT_PATH, Metrics};
+    use crate::middleware::rate_limit::{KeyKind, RateLimit};
     use crate::middleware::security_headers::{SecurityHeaders, Toggle};
     use crate::middleware::session::Session;
     use crate::model::{Layer, StackSpec};
@@ -319,24 +320,43 @@ mod deploy {
     }
 
     /// S1309, branch by branch: an auth layer is guarded only by a `rate_limit`
-    /// in its own branch. A whole-app guard is reported once, with every path
-    /// it guards alone.
+    /// in its own branch keyed on the client's address. A limit keyed on the
+    /// identity the auth layer verifies (`api_key`, `jwt:CLAIM`) sits inside
+    /// it and never sees a request with wrong credentials (a header key is
+    /// S0403 already). A whole-app
+    /// guard is reported once, with every path it guards alone.
     fn auth_without_rate_limit(spec: &StackSpec, branches: &[Branch], findings: &mut Diagnostics) {
-        let mut unguarded: Vec<(usize, Vec<String>)> = Vec::new();
-        for branch in branches.iter().filter(|branch| !branch_has(branch, "rate_limit")) {
+        // Per guard: the paths it is unguarded on, and the key of a limit
+        // there that does not count guesses (if any).
+        let mut unguarded: Vec<(usize, Vec<String>, Option<String>)> = Vec::new();
+        for branch in branches {
+            let limits: Vec<&RateLimit> = layers(&branch.spec, "rate_limit")
+                .filter_map(|layer| RateLimit::from_config(&layer.config))
+                .collect();
+            if limits.iter().any(|limit| limit.key_kind() == KeyKind::ClientIp) {
+                continue;
+            }
+            let other_key = limits
+                .iter()
+                .find_map(|limit| limit.key.as_ref().map(|key| key.value.clone()));
             for (position, layer) in branch.spec.layers.iter().enumerate() {
                 if !matches!(layer.config.def().name, "jwt" | "api_key") {
                     continue;
                 }
                 let index = branch.origin[position];
-                match unguarded.iter_mut().find(|(guard, _)| *guard == index) {
-                    Some((_, paths)) => paths.push(label(spec, branch)),
-                    None => unguarded.push((index, vec![label(spec, branch)])),
+                match unguarded.iter_mut().find(|(guard, _, _)| *guard == index) {
+                    Some((_, paths, key)) => {
+                        paths.push(label(spec, branch));
+                        if key.is_none() {
+                            key.clone_from(&other_key);
+                        }
+                    }
+                    None => unguarded.push((index, vec![label(spec, branch)], other_key.clone())),
                 }
             }
         }
-        unguarded.sort_by_key(|(index, _)| *index);
-        for (index, paths) in unguarded {
+        unguarded.sort_by_key(|(index, _, _)| *index);
+        for (index, paths, key) in unguarded {
             let guard = &spec.layers[index];
             let name = guard.config.def().name;
             let (on, place) = if spec.scopes.is_empty() {
@@ -347,8 +367,8 @@ mod deploy {
                     " (to the whole app, or to the scope)",
                 )
             };
-            findings.push(
-                Diagnostic::warning(
+            let finding = match key {
+                None => Diagnostic::warning(
                     AUTH_WITHOUT_RATE_LIMIT,
                     &guard.key.loc,
                     format!(
@@ -359,7 +379,18 @@ mod deploy {
                     "add {}{place}: strata puts it in front of the auth layer",
                     entry(&guard.key.loc, "rate_limit", "requests = 120, per = \"1m\"")
                 )),
-            );
+                Some(key) => Diagnostic::warning(
+                    AUTH_WITHOUT_RATE_LIMIT,
+                    &guard.key.loc,
+                    format!(
+                        "`{name}` checks credentials but the `rate_limit` counts by `{key}`, which does not slow down a client that guesses them{on}"
+                    ),
+                )
+                .help(
+                    "key a `rate_limit` on the client's address (`key = \"client_ip\"`, the default) where this auth layer runs: a limit keyed on the identity the auth layer verifies runs after it and never counts a request with wrong credentials",
+                ),
+            };
+            findings.push(finding);
         }
     }
 
@@ -599,13 +630,27 @@ mod tests {
         assert_eq!(
             located(text, AUTH_WITHOUT_RATE_LIMIT),
             [
-                "api_key: `api_key` checks credentials but no `rate_limit` slows down a client that guesses them (on /admin/*)"
+                // Keyed on the token's subject, the /api/* limit runs after
+                // `jwt` and never counts a bad token.
+                "jwt: `jwt` checks credentials but the `rate_limit` counts by `jwt:sub`, which does not slow down a client that guesses them (on /api/*)",
+                "api_key: `api_key` checks credentials but no `rate_limit` slows down a client that guesses them (on /admin/*)",
             ]
         );
         // A whole-app limit guards every branch; a whole-app guard limited in
         // one scope only is reported once, naming the paths left unguarded.
         let guarded = "[rate_limit]\nrequests = 5\nper = \"1m\"\n[scope.\"/admin/*\".api_key]\nkeys_env = \"K\"\n";
         assert!(located(guarded, AUTH_WITHOUT_RATE_LIMIT).is_empty());
+        // A limit keyed on the verified key runs after `api_key` and never
+        // counts a wrong one; keyed explicitly on the address, it guards.
+        let by_identity = "[api_key]\nkeys_env = \"K\"\n[rate_limit]\nrequests = 5\nper = \"1m\"\nkey = \"api_key\"\n";
+        assert_eq!(
+            located(by_identity, AUTH_WITHOUT_RATE_LIMIT),
+            [
+                "api_key: `api_key` checks credentials but the `rate_limit` counts by `api_key`, which does not slow down a client that guesses them"
+            ]
+        );
+        let by_address = by_identity.replace("key = \"api_key\"", "key = \"client_ip\"");
+        assert!(located(&by_address, AUTH_WITHOUT_RATE_LIMIT).is_empty());
         let partly = "[jwt]\nsecret_env = \"J\"\n\
                       [scope.\"/api/*\".rate_limit]\nrequests = 5\nper = \"1m\"\n\
                       [scope.\"/admin/*\".timing]\n";
