@@ -88,7 +88,7 @@
 //! | S0603 | warning | `jwt`: `public_key_file` (an identity provider's key) without `audience` |
 //! | S0701 | error | the same middleware twice; an unknown middleware or key (with "did you mean") |
 //! | S0702 | error | an order constraint broken (`order = "as-written"`, `custom` placements), or a cycle among `custom` placements |
-//! | S0703 | error | a path pattern without a leading `/` |
+//! | S0703 | error | a path pattern without a leading `/`; a scope pattern with a `*` that is not a final `/*`, or with whitespace, a control character, `?` or `#` (it could never match) |
 //! | S0704 | error | a value of the wrong type or outside its set, or a required key missing |
 //! | S0801 | error | `compression`: `level` outside 1–9, an unknown algorithm, an `exclude_content_types` entry that is not `type/subtype` or `type/*`; `decompression`: an unknown algorithm or an empty list |
 //! | S0901 | error | `proxy`: neither `trusted_proxies` nor `hops`, both, a malformed CIDR, a range that trusts every address (`0.0.0.0/0`), `hops` outside 1–255 |

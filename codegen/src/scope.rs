@@ -82,6 +82,35 @@ pub fn read(written: &ScopeEntry, earlier: &[Scope], diagnostics: &mut Diagnosti
             )
             .help(format!("write \"/{}\"", text.trim_start_matches('/'))),
         );
+    } else if let Some(bad) = text
+        .chars()
+        .find(|&c| c.is_control() || c.is_whitespace() || c == '?' || c == '#')
+    {
+        // A request path never holds these: the request line ends at
+        // whitespace and control characters are refused before routing, a
+        // `?` starts the query and a fragment is never sent. Such a scope
+        // would never match, which is a mistake to report, not a stack to
+        // build.
+        let (what, help) = match bad {
+            '?' => ("a `?`", "a scope matches the path alone: remove the query"),
+            '#' => ("a `#`", "a scope matches the path alone: remove the fragment"),
+            _ => (
+                "whitespace or a control character",
+                "remove it (a TOML `\\n` or `\\t` escape?)",
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                PATH_PATTERN,
+                &pattern.loc,
+                format!(
+                    "scope pattern \"{}\" holds {what} (`{}`), which no request path does: it would never match",
+                    text.escape_debug(),
+                    bad.escape_debug()
+                ),
+            )
+            .help(help),
+        );
     } else if text.trim_end_matches("/*").contains('*') {
         diagnostics.push(
             Diagnostic::error(

@@ -293,18 +293,39 @@ fn an_identity_key_whose_auth_layer_is_only_in_another_scope_says_so() {
 }
 
 /// Found by the `toml_pipeline` fuzzer: a scope path with a newline in it
-/// (a TOML `\n` escape) ended the `//` comment that quotes it in the
-/// generated module's header, and the rest of the path became code that did
-/// not parse. Whatever the description holds, every header line stays a
-/// comment and the module renders.
+/// (a TOML `\n` escape) compiled, and ended the `//` comment that quotes it
+/// in the generated module's header; the rest of the path became code that
+/// did not parse. Such a path is now an error (it could never match), and
+/// whatever else the header quotes (the file's name, the profile) has its
+/// control characters escaped, so every header line stays a comment.
 #[test]
-fn a_scope_path_with_control_characters_stays_inside_the_header_comment() {
-    let toml = "[cors]\nallow_origins = [\"https://a.example.com\"]\n\n\
-                [scope.\"/a\\nfn injected() {}\\r\\u0000/*\".timing]\n";
+fn a_scope_path_no_request_can_have_is_s0703_and_the_header_stays_a_comment() {
+    for (path, what) in [
+        ("/a\\nfn injected() {}/*", "whitespace or a control character (`\\n`)"),
+        ("/a b", "whitespace or a control character (` `)"),
+        ("/search?q=1", "a `?` (`?`)"),
+        ("/page#top", "a `#` (`#`)"),
+    ] {
+        let toml = format!("[scope.\"{path}\".timing]\n");
+        let (compiled, diagnostics) = compile_toml(&toml, None);
+        assert!(compiled.is_none(), "{path}");
+        let found: Vec<String> = diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|message| message.starts_with("S0703") && message.contains(what)),
+            "{path}: {found:?}"
+        );
+    }
+
+    let toml = "[cors]\nallow_origins = [\"https://a.example.com\"]\n\n[scope.\"/admin/*\".timing]\n";
     let (compiled, diagnostics) = compile_toml(toml, None);
     let compiled = compiled.unwrap_or_else(|| panic!("{diagnostics:?}"));
     let origin = strata_codegen::module::Origin {
-        source: "stack\n.toml",
+        source: "stack\nfn injected() {}\r\u{0}.toml",
         text: toml,
         profile: Some("x\ny"),
     };
@@ -312,7 +333,7 @@ fn a_scope_path_with_control_characters_stays_inside_the_header_comment() {
     let header: Vec<&str> = module.lines().take_while(|line| !line.is_empty()).collect();
     assert!(header.iter().all(|line| line.starts_with("//")), "{module}");
     assert!(
-        module.contains(r"Requests under `/a\nfn injected() {}\r\u{0}/*`"),
+        module.contains(r"from `stack\nfn injected() {}\r\u{0}.toml` (profile `x\ny`)"),
         "{module}"
     );
     assert!(
