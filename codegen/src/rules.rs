@@ -31,7 +31,7 @@ static STACK_RULES: &[Rule] = &[
     Rule {
         code: PATH_PATTERN,
         level: Level::Error,
-        summary: "a path pattern without a leading `/`",
+        summary: "a path pattern without a leading `/`; a scope pattern no request path can match (`*` not last, whitespace, control characters, `?`, `#`)",
         // Reported while reading, by `Reader::paths`.
         check: None,
     },
