@@ -3,7 +3,7 @@
 //! constraints it owns, and how it lowers to the runtime layer.
 //!
 //! Adding a middleware means writing its module and adding one line to the
-//! [`registry!`] below; the module list, [`REGISTRY`], the [`Config`] enum
+//! `registry!` below; the module list, [`REGISTRY`], the [`Config`] enum
 //! and its dispatch, [`FromConfig`], the schema, the rule catalogue and the
 //! order tests all follow from that line.
 //!
