@@ -92,11 +92,14 @@ pub fn read(written: &ScopeEntry, earlier: &[Scope], diagnostics: &mut Diagnosti
         // would never match, which is a mistake to report, not a stack to
         // build.
         let (what, help) = match bad {
-            '?' => ("a `?`", "a scope matches the path alone: remove the query"),
-            '#' => ("a `#`", "a scope matches the path alone: remove the fragment"),
-            _ => (
-                "whitespace or a control character",
-                "remove it (a TOML `\\n` or `\\t` escape?)",
+            '?' => ("a `?`".to_string(), "a scope matches the path alone: remove the query"),
+            '#' => (
+                "a `#`".to_string(),
+                "a scope matches the path alone: remove the fragment",
+            ),
+            other => (
+                format!("whitespace or a control character (`{}`)", other.escape_debug()),
+                "remove it (an escaped `\\n` or `\\t`?)",
             ),
         };
         diagnostics.push(
@@ -104,9 +107,8 @@ pub fn read(written: &ScopeEntry, earlier: &[Scope], diagnostics: &mut Diagnosti
                 PATH_PATTERN,
                 &pattern.loc,
                 format!(
-                    "scope pattern \"{}\" holds {what} (`{}`), which no request path does: it would never match",
-                    text.escape_debug(),
-                    bad.escape_debug()
+                    "scope pattern \"{}\" holds {what}, which no request path does: it would never match",
+                    text.escape_debug()
                 ),
             )
             .help(help),

@@ -4,6 +4,8 @@ use axum::Router;
     request_id,
     scope("api/*", timing),
     scope("/files/*/raw", timing),
+    scope("/search?q=1", timing),
+    scope("/docs /*", timing),
 )]
 fn app() -> Router {
     Router::new()
